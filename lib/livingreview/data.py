@@ -1,0 +1,435 @@
+"""Reading and validating the review's data files.
+
+This is the only module that reads files from ``data/``. Every table is described
+by a Frictionless-style Table Schema (``data/<name>.schema.json``: fields with a
+``type`` and ``constraints``, a ``primaryKey`` and ``foreignKeys``); loading a
+table always validates it against its schema, and :func:`load_review` adds the
+checks that span tables (known studies, known outcomes, events <= total,
+provenance rules).
+
+Every problem is collected, not just the first, and reported as
+``FILE:LINE: column 'NAME': message`` so that a reviewer can go straight to the
+cell. Nothing here ever writes to a data file.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Repository root (the package is installed in editable mode from ``lib/``).
+ROOT = Path(__file__).resolve().parents[2]
+#: Default folder of the data files.
+DATA_DIR = ROOT / "data"
+
+#: The tables of a review, in the order they are checked.
+TABLES = (
+    "outcome_vocabulary",
+    "studies",
+    "outcomes",
+    "published_estimates",
+    "ambiguous_counts",
+    "search_flow",
+    "patient_characteristics",
+)
+
+#: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
+COUNT_COLUMNS = ("tac_events", "tac_total", "ctl_events", "ctl_total")
+#: The columns every file given to ``livingreview pool`` must have.
+POOL_COLUMNS = ("study_id", "outcome") + COUNT_COLUMNS
+
+#: Every data file read in this process (for the staleness record of notebooks).
+FILES_READ: set[Path] = set()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data file, located by file, line and column."""
+
+    path: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        col = f" column '{self.column}':" if self.column else ""
+        return f"{where}:{col} {self.message}"
+
+
+class DataError(Exception):
+    """Raised when data files fail validation; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the data:"
+        super().__init__("\n".join([head] + [f"  {p}" for p in self.problems]))
+
+
+@dataclass
+class Table:
+    """A validated table: typed values plus the file line of every row."""
+
+    name: str
+    path: Path
+    frame: pd.DataFrame
+    lines: list[int] = field(default_factory=list)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_schema(name: str, data_dir: Path | str = DATA_DIR) -> dict:
+    """Read ``<data_dir>/<name>.schema.json`` (falling back to the repository's copy)."""
+    path = Path(data_dir) / f"{name}.schema.json"
+    if not path.exists():
+        path = DATA_DIR / f"{name}.schema.json"
+    FILES_READ.add(path.resolve())
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+_INT = re.compile(r"^[+-]?[0-9]+$")
+
+
+def _convert(value: str, ftype: str):
+    """Convert one CSV cell to the schema type; raise ValueError with a reason."""
+    if ftype == "integer":
+        if not _INT.match(value):
+            raise ValueError(f"'{value}' is not a whole number")
+        return int(value)
+    if ftype == "number":
+        try:
+            out = float(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a number") from None
+        if out != out or out in (float("inf"), float("-inf")):
+            raise ValueError(f"'{value}' is not a finite number")
+        return out
+    return value
+
+
+def read_table(
+    path: Path | str,
+    schema: dict,
+    *,
+    problems: list[Problem],
+    name: str | None = None,
+    required_columns: tuple[str, ...] | None = None,
+    allow_extra_columns: bool = False,
+    check_constraints: bool = True,
+) -> Table | None:
+    """Read one CSV file and check it against a Table Schema.
+
+    Problems are appended to ``problems``; the rows that have them are still
+    returned where their values could be typed (a cell that cannot be typed is
+    left empty), so that checks across tables can go on and report everything.
+
+    Parameters
+    ----------
+    path : path of the CSV file (UTF-8, comma-separated, header row first).
+    schema : Table Schema mapping (``fields`` with ``name``, ``type``, ``constraints``).
+    problems : list that collects every problem found.
+    required_columns : columns that must be present (default: every schema field).
+    allow_extra_columns : accept columns the schema does not name (kept as text).
+    check_constraints : apply ``required``/``enum``/``pattern``/range/``unique``.
+
+    Returns
+    -------
+    Table or None when the file cannot be read at all (missing, empty, no header).
+    """
+    path = Path(path)
+    shown = _display_path(path)
+    fields = {f["name"]: f for f in schema["fields"]}
+    if not path.exists():
+        problems.append(Problem(shown, None, None, "file not found"))
+        return None
+    FILES_READ.add(path.resolve())
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(shown, None, None, f"not UTF-8 text ({exc.reason})"))
+        return None
+    if not text.strip():
+        problems.append(Problem(shown, None, None, "file is empty (a header row is needed)"))
+        return None
+    reader = csv.reader(text.splitlines(keepends=True))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        problems.append(Problem(shown, 1, None, f"unreadable header: {exc}"))
+        return None
+    required = required_columns if required_columns is not None else tuple(fields)
+    missing = [c for c in required if c not in header]
+    for c in missing:
+        problems.append(Problem(shown, 1, c, "required column is missing from the header"))
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    for c in dupes:
+        problems.append(Problem(shown, 1, c, "column appears more than once in the header"))
+    if not allow_extra_columns:
+        for c in header:
+            if c not in fields:
+                problems.append(Problem(shown, 1, c, "unknown column (not in the schema)"))
+    if missing or dupes:
+        return None
+
+    records: list[dict] = []
+    lines: list[int] = []
+    seen_unique: dict[str, dict] = {c: {} for c, f in fields.items() if f.get("constraints", {}).get("unique")}
+    prev_line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(shown, prev_line + 1, None, f"malformed CSV: {exc}"))
+            return None
+        line = prev_line + 1
+        prev_line = reader.line_num
+        if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
+            continue  # blank line
+        if len(row) != len(header):
+            problems.append(
+                Problem(shown, line, None, f"ragged line: {len(row)} fields where the header has {len(header)}")
+            )
+            continue
+        rec: dict = {}
+        for col, raw in zip(header, row):
+            value = raw.strip()
+            spec = fields.get(col)
+            if spec is None:
+                rec[col] = value if value else None
+                continue
+            cons = spec.get("constraints", {}) if check_constraints else {}
+            if value == "":
+                rec[col] = None
+                if cons.get("required"):
+                    problems.append(Problem(shown, line, col, "value is required but empty"))
+                continue
+            try:
+                typed = _convert(value, spec["type"])
+            except ValueError as exc:
+                problems.append(Problem(shown, line, col, f"{exc} (expected {spec['type']})"))
+                rec[col] = None
+                continue
+            rec[col] = typed
+            if "enum" in cons and typed not in cons["enum"]:
+                allowed = ", ".join(map(str, cons["enum"]))
+                problems.append(Problem(shown, line, col, f"'{value}' is not one of: {allowed}"))
+            if "pattern" in cons and not re.fullmatch(cons["pattern"], value):
+                problems.append(Problem(shown, line, col, f"'{value}' does not match the pattern {cons['pattern']}"))
+            if "minimum" in cons and typed < cons["minimum"]:
+                problems.append(Problem(shown, line, col, f"{value} is below the minimum {cons['minimum']}"))
+            if "maximum" in cons and typed > cons["maximum"]:
+                problems.append(Problem(shown, line, col, f"{value} is above the maximum {cons['maximum']}"))
+            if col in seen_unique:
+                if typed in seen_unique[col]:
+                    problems.append(
+                        Problem(shown, line, col, f"'{value}' is not unique (also on line {seen_unique[col][typed]})")
+                    )
+                else:
+                    seen_unique[col][typed] = line
+        records.append(rec)
+        lines.append(line)
+
+    key = schema.get("primaryKey") if check_constraints else None
+    if key:
+        first: dict[tuple, int] = {}
+        for rec, line in zip(records, lines):
+            k = tuple(rec.get(c) for c in key)
+            if any(v is None for v in k):
+                continue
+            if k in first:
+                problems.append(
+                    Problem(shown, line, ", ".join(key),
+                            f"duplicate key {'/'.join(map(str, k))} (first on line {first[k]})")
+                )
+            else:
+                first[k] = line
+
+    columns = list(header)
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for col in columns:
+        spec = fields.get(col)
+        if spec and spec["type"] == "integer":
+            frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
+        elif spec and spec["type"] == "number":
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return Table(name or path.stem, path, frame, lines)
+
+
+def check_counts(table: Table, problems: list[Problem], *, provenance: bool = True) -> None:
+    """Check the 2x2 counts of an outcomes-like table (vectorised over rows).
+
+    Rules: events <= total in each arm; with a ``provenance`` column, events are
+    empty exactly when provenance is ``missing`` and every count is present otherwise.
+    """
+    shown = _display_path(table.path)
+    f = table.frame
+    lines = np.asarray(table.lines)
+    found: list[tuple[int, int, Problem]] = []  # (row, order, problem) to sort by line
+
+    def add(mask, col, message):
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            found.append((i, len(found), Problem(shown, int(lines[i]), col, message(i))))
+
+    for arm in ("tac", "ctl"):
+        ev = f[f"{arm}_events"].to_numpy(dtype=float, na_value=np.nan)
+        tot = f[f"{arm}_total"].to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            over = ev > tot
+        add(over, f"{arm}_events", lambda i, ev=ev, tot=tot: f"events ({int(ev[i])}) exceed the arm total ({int(tot[i])})")
+    if provenance and "provenance" in f.columns:
+        prov = f["provenance"]
+        is_missing = (prov == "missing").to_numpy(dtype=bool, na_value=False)
+        known = prov.notna().to_numpy()
+        for col in ("tac_events", "ctl_events"):
+            add(is_missing & f[col].notna().to_numpy(), col, lambda i: "must be empty when provenance is 'missing'")
+        for col in COUNT_COLUMNS:
+            add(known & ~is_missing & f[col].isna().to_numpy(), col,
+                lambda i: f"is empty but provenance is '{prov.iloc[i]}' (use 'missing')")
+    problems.extend(p for _, _, p in sorted(found, key=lambda t: (t[0], t[1])))
+
+
+def check_foreign_key(
+    table: Table, columns: list[str], known: set, what: str, problems: list[Problem]
+) -> None:
+    """Every value (tuple) of ``columns`` must be in ``known``; ``what`` names the other file."""
+    shown = _display_path(table.path)
+    f = table.frame
+    for i, vals in enumerate(f[columns].itertuples(index=False, name=None)):
+        if any(pd.isna(v) for v in vals):
+            continue
+        key = vals if len(vals) > 1 else vals[0]
+        if key not in known:
+            shown_val = "/".join(map(str, vals))
+            problems.append(Problem(shown, table.lines[i], ", ".join(columns),
+                                    f"unknown {'/'.join(columns)} '{shown_val}' (not in {what})"))
+
+
+@dataclass
+class Review:
+    """All validated tables of a review, as pandas DataFrames."""
+
+    data_dir: Path
+    studies: pd.DataFrame
+    outcomes: pd.DataFrame
+    vocabulary: pd.DataFrame
+    published: pd.DataFrame
+    ambiguous: pd.DataFrame
+    search_flow: pd.DataFrame
+    patients: pd.DataFrame
+
+
+def _read_all(data_dir: Path) -> tuple[dict[str, Table | None], list[Problem]]:
+    problems: list[Problem] = []
+    tables: dict[str, Table | None] = {}
+    for name in TABLES:
+        tables[name] = read_table(data_dir / f"{name}.csv", load_schema(name, data_dir), problems=problems, name=name)
+    vocab, studies, outcomes = tables["outcome_vocabulary"], tables["studies"], tables["outcomes"]
+    study_ids = set(studies.frame["study_id"].dropna()) if studies else set()
+    outcome_names = set(vocab.frame["outcome"].dropna()) if vocab else set()
+    if outcomes:
+        check_counts(outcomes, problems)
+        if studies:
+            check_foreign_key(outcomes, ["study_id"], study_ids, "studies.csv", problems)
+        if vocab:
+            check_foreign_key(outcomes, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
+    pub = tables["published_estimates"]
+    if pub and vocab:
+        check_foreign_key(pub, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
+    amb = tables["ambiguous_counts"]
+    if amb and outcomes:
+        pairs = set(zip(outcomes.frame["study_id"], outcomes.frame["outcome"]))
+        check_foreign_key(amb, ["study_id", "outcome"], pairs, "outcomes.csv", problems)
+        _check_ambiguous(amb, outcomes, problems)
+    return tables, problems
+
+
+def _check_ambiguous(amb: Table, outcomes: Table, problems: list[Problem]) -> None:
+    """The ``used`` value must be the first alternative and equal the count in outcomes.csv."""
+    shown = _display_path(amb.path)
+    counts = outcomes.frame.set_index(["study_id", "outcome"])
+    for i, line in enumerate(amb.lines):
+        row = amb.frame.iloc[i]
+        if pd.isna(row["alternatives"]) or pd.isna(row["used"]):
+            continue
+        alts = [int(x) for x in str(row["alternatives"]).split(";") if x.isdigit()]
+        if alts and alts[0] != row["used"]:
+            problems.append(Problem(shown, line, "alternatives", "the value in 'used' must come first"))
+        key = (row["study_id"], row["outcome"])
+        if key in counts.index and row["arm"] in ("tac", "ctl"):
+            actual = counts.loc[key, f"{row['arm']}_events"]
+            if pd.notna(actual) and actual != row["used"]:
+                problems.append(
+                    Problem(shown, line, "used", f"{row['used']} differs from {row['arm']}_events = {actual} in outcomes.csv")
+                )
+
+
+def validate(data_dir: Path | str = DATA_DIR) -> list[Problem]:
+    """Check every data file of a review; return the problems (empty when all is valid)."""
+    return _read_all(Path(data_dir))[1]
+
+
+def load_review(data_dir: Path | str = DATA_DIR) -> Review:
+    """Load and validate every table; raise :class:`DataError` listing all problems."""
+    data_dir = Path(data_dir)
+    tables, problems = _read_all(data_dir)
+    if problems:
+        raise DataError(problems)
+    t = {k: v.frame for k, v in tables.items()}
+    return Review(
+        data_dir=data_dir,
+        studies=t["studies"],
+        outcomes=t["outcomes"],
+        vocabulary=t["outcome_vocabulary"],
+        published=t["published_estimates"],
+        ambiguous=t["ambiguous_counts"],
+        search_flow=t["search_flow"],
+        patients=t["patient_characteristics"],
+    )
+
+
+def read_pool_input(path: Path | str, by: str | None = None) -> pd.DataFrame:
+    """Read any CSV with the first six columns of ``outcomes.csv`` for pooling.
+
+    Types, non-negative counts, events <= total and ragged lines are checked; the
+    study and outcome vocabularies are not (any outcome name may be pooled).
+    Raises :class:`DataError` with every problem.
+    """
+    problems: list[Problem] = []
+    schema = load_schema("outcomes")
+    required = POOL_COLUMNS + ((by,) if by else ())
+    table = read_table(
+        path, schema, problems=problems, required_columns=required, allow_extra_columns=True, check_constraints=True
+    )
+    if table is not None:
+        check_counts(table, problems, provenance=False)
+    if problems:
+        raise DataError(problems)
+    return table.frame
+
+
+def file_digest(path: Path | str) -> str:
+    """SHA-256 of a file's bytes (used for data versions and staleness)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def data_version(data_dir: Path | str = DATA_DIR) -> str:
+    """A short content hash of every CSV and schema in ``data_dir``: changes whenever any data changes."""
+    h = hashlib.sha256()
+    for p in sorted(Path(data_dir).glob("*.csv")) + sorted(Path(data_dir).glob("*.schema.json")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]

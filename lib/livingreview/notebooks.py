@@ -1,0 +1,148 @@
+"""Executing the book's notebooks and knowing when they are stale.
+
+A notebook is a record: it is committed with its outputs. When it is executed
+through :func:`execute`, the inputs it used are written into its metadata under
+``livingreview``:
+
+``code``
+    SHA-256 of its code cells (a text change in markdown does not re-execute);
+``lib``
+    SHA-256 of every ``.py`` file of this package;
+``inputs``
+    ``{path: sha256}`` of every data file the kernel actually read through
+    :mod:`livingreview.data` (recorded by the kernel itself, so the list cannot
+    drift from what the notebook does);
+``duration_s``
+    wall-clock execution time, shown on the status page.
+
+A notebook is *stale* when any of these differs from the working tree. jupyter-book's
+own execution cache keys on code cells only and would miss a data change; this
+record does not.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+
+from .data import ROOT, file_digest
+
+NOTEBOOK_DIR = ROOT / "notebooks"
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: jupyter-book's execution cache; cleared whenever a notebook is re-executed here.
+JB_CACHE = ROOT / "_build" / ".jupyter_cache"
+META_KEY = "livingreview"
+
+_PROBE = (
+    "import json as _json, livingreview.data as _lrd\n"
+    "print(_json.dumps(sorted(str(p) for p in _lrd.FILES_READ)))"
+)
+
+
+def notebook_paths(paths=None) -> list[Path]:
+    """The notebooks to consider: the given ones, or every ``notebooks/NN-*.ipynb`` in run order."""
+    if paths:
+        return [Path(p).resolve() for p in paths]
+    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]-*.ipynb"))
+
+
+def lib_digest() -> str:
+    """SHA-256 over the package's source files (names and contents)."""
+    h = hashlib.sha256()
+    for p in sorted(PACKAGE_DIR.rglob("*.py")):
+        h.update(str(p.relative_to(PACKAGE_DIR)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def code_digest(nb) -> str:
+    """SHA-256 over the source of the code cells of a notebook."""
+    h = hashlib.sha256()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            h.update(cell.source.encode())
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def stale_reasons(path: Path | str) -> list[str]:
+    """Why a notebook's committed outputs may not match its inputs (empty list: fresh)."""
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    rec = nb.metadata.get(META_KEY)
+    if not rec:
+        return ["it has never been executed by `livingreview execute`"]
+    reasons = []
+    if rec.get("code") != code_digest(nb):
+        reasons.append("its code cells changed")
+    if rec.get("lib") != lib_digest():
+        reasons.append("lib/livingreview changed")
+    for rel, digest in sorted(rec.get("inputs", {}).items()):
+        p = ROOT / rel
+        if not p.exists():
+            reasons.append(f"{rel} no longer exists")
+        elif file_digest(p) != digest:
+            reasons.append(f"{rel} changed")
+    return reasons
+
+
+def execute(path: Path | str, timeout: int = 600) -> float:
+    """Execute a notebook top to bottom in a fresh kernel and save it in place with its record.
+
+    Raises on a cell error (the notebook file is then left untouched). Returns seconds taken.
+    """
+    from nbclient import NotebookClient
+
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(_PROBE))
+    start = time.perf_counter()
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    duration = time.perf_counter() - start
+    probe = nb.cells.pop()
+    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    read = json.loads(text.strip().splitlines()[-1]) if text.strip() else []
+    inputs = {_rel(Path(p)): file_digest(p) for p in read if Path(p).exists()}
+    nb.metadata[META_KEY] = {
+        "code": code_digest(nb),
+        "lib": lib_digest(),
+        "inputs": dict(sorted(inputs.items())),
+        "duration_s": round(duration, 1),
+    }
+    tmp = path.with_suffix(".ipynb.tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(path)
+    return duration
+
+
+def execute_stale(paths=None, force: bool = False, out=print) -> list[Path]:
+    """Re-execute the notebooks that are stale (all of them with ``force``); return those executed."""
+    done = []
+    for p in notebook_paths(paths):
+        reasons = ["forced"] if force else stale_reasons(p)
+        if not reasons:
+            continue
+        out(f"executing {_rel(p)} ({'; '.join(reasons)}) ...")
+        secs = execute(p)
+        out(f"  done in {secs:.1f} s")
+        done.append(p)
+    if done and JB_CACHE.exists():
+        shutil.rmtree(JB_CACHE)  # its cache keys on code only; outputs changed underneath it
+    if not done:
+        out("all notebooks are up to date")
+    return done

@@ -1,0 +1,86 @@
+"""`livingreview pool`: output contract, subgroups, skipped rows, bad input."""
+import io
+
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from livingreview.cli import OUTPUT_COLUMNS
+from tests.results import results_mh as ref
+from tests.tolerances import PRINTED_10
+
+
+from tests.conftest import run_cli_inprocess as run
+from tests.conftest import run_cli_subprocess
+
+
+@pytest.fixture
+def niel_csv(tmp_path):
+    rows = ["study_id,outcome,tac_events,tac_total,ctl_events,ctl_total,half"]
+    for i, (a, n1, c, n2) in enumerate(zip(ref.NIEL_AI, ref.NIEL_N1I, ref.NIEL_CI, ref.NIEL_N2I)):
+        rows.append(f"s{i},catheter,{a},{n1},{c},{n2},{'first' if i < 9 else 'second'}")
+    p = tmp_path / "niel.csv"
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+def test_pool_both_methods_match_metafor(niel_csv):
+    r = run_cli_subprocess("pool", str(niel_csv))
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(io.StringIO(r.stdout))
+    assert list(out.columns) == OUTPUT_COLUMNS
+    out = out.set_index("method")
+    assert_allclose(out.loc["MH", "rr"], ref.NIEL_MH["rr"], **PRINTED_10)
+    assert_allclose(out.loc["MH-cc", "rr"], ref.NIEL_MH_CC["rr"], **PRINTED_10)
+    assert_allclose(out.loc["MH-cc", "ci_high"], ref.NIEL_MH_CC["ci_high"], **PRINTED_10)
+    assert set(out["group"]) == {"all"}
+
+
+def test_pool_by_column(niel_csv):
+    r = run("pool", str(niel_csv), "--by", "half", "--method", "MH-cc")
+    out = pd.read_csv(io.StringIO(r.stdout))
+    assert list(out["group"]) == ["all", "first", "second"]
+    assert list(out["method"].unique()) == ["MH-cc"]
+    assert out.loc[out["group"] == "all", "k"].item() == 17
+
+
+def test_missing_counts_are_skipped_and_said(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\n"
+                 "a,o,3,10,5,10\nb,o,,10,,10\nc,o,4,12,6,12\n")
+    r = run("pool", str(p), "--method", "MH")
+    assert r.returncode == 0
+    assert "skipped 1 row(s)" in r.stderr and "b/o" in r.stderr
+    assert pd.read_csv(io.StringIO(r.stdout))["k"].item() == 2
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ("a,o,11,10,5,10\n", "x.csv:2: column 'tac_events': events (11) exceed the arm total (10)"),
+    ("a,o,3,10,5\n", "x.csv:2: ragged line"),
+    ("a,o,3,ten,5,10\n", "x.csv:2: column 'tac_total': 'ten' is not a whole number"),
+])
+def test_bad_input(tmp_path, body, fragment):
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\n" + body)
+    before = p.read_bytes()
+    r = run("pool", str(p))
+    assert r.returncode == 1 and r.stdout == ""
+    assert fragment in r.stderr and "Traceback" not in r.stderr
+    assert p.read_bytes() == before
+
+
+def test_missing_by_column(niel_csv):
+    r = run("pool", str(niel_csv), "--by", "regimen")
+    assert r.returncode == 1 and "column 'regimen': required column is missing" in r.stderr
+
+
+def test_help_shows_an_example():
+    r = run("pool", "--help")
+    assert r.returncode == 0 and "example:" in r.stdout and "MH-cc" in r.stdout
+
+
+def test_degenerate_pool_warns_on_stderr(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\na,o,0,10,3,10\n")
+    r = run("pool", str(p), "--method", "MH")
+    assert r.returncode == 0 and "warning: no MH risk ratio" in r.stderr
