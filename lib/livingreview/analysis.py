@@ -193,3 +193,206 @@ def fmt_p(p: float) -> str:
     if pd.isna(p):
         return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def trial_table(review: Review, analysis: str, edition: int | None = None) -> pd.DataFrame:
+    """Counts per trial and outcome as a wide, readable table (events/total, provenance)."""
+    rows = trial_rows(review, analysis, edition)
+    labels = review.vocabulary.set_index("outcome")["label"]
+
+    def cell(r):
+        if not pd.notna(r["tac_events"]):
+            return "missing"
+        mark = {"reported": "", "derived_from_percentage": " ‡", "unverified": " †"}[r["provenance"]]
+        return f"{int(r['tac_events'])}/{int(r['tac_total'])} vs {int(r['ctl_events'])}/{int(r['ctl_total'])}{mark}"
+
+    rows["cell"] = rows.apply(cell, axis=1)
+    rows["Outcome"] = rows["outcome"].map(labels)
+    wide = rows.pivot_table(index=["label", "regimen", "comparator"], columns="Outcome", values="cell", aggfunc="first")
+    order = [labels[o] for o in labels.index if labels[o] in wide.columns]
+    wide = wide[order].reset_index().rename(columns={"label": "Trial", "regimen": "Regimen", "comparator": "Control"})
+    wide.columns.name = None
+    return wide
+
+
+def glue_values(pooled: pd.DataFrame, analysis: str, method: str = PRIMARY) -> dict[str, str]:
+    """Formatted results of one analysis, keyed ``<outcome>_<subgroup>`` (RR with CI) and ``..._k``."""
+    out = {}
+    t = pooled[(pooled["analysis"] == analysis) & (pooled["method"] == method)]
+    for _, r in t.iterrows():
+        key = f"{r['outcome']}_{r['subgroup']}"
+        out[key] = fmt_rr(r["rr"], r["ci_low"], r["ci_high"]).replace(" (", " (95% CI ", 1)
+        out[f"{key}_k"] = str(int(r["k"]))
+        out[f"{key}_i2"] = "not applicable" if pd.isna(r["i2"]) else f"{r['i2']:.0f}%"
+        out[f"{key}_p"] = fmt_p(r["p"])
+    return out
+
+
+def plain_language(review: Review, pooled: pd.DataFrame, analysis: str, outcome: str, subgroup: str = "all",
+                   method: str = PRIMARY, edition: int | None = None) -> str:
+    """One sentence a clinician can read, generated from the numbers (so it stays true as data change)."""
+    label = outcome_label(review, outcome).lower()
+    rows = trial_rows(review, analysis, edition)
+    rows = rows[rows["outcome"] == outcome]
+    if subgroup != "all":
+        rows = rows[rows["regimen"] == subgroup]
+    k_all = len(rows)
+    t = pooled[(pooled["analysis"] == analysis) & (pooled["outcome"] == outcome)
+               & (pooled["subgroup"] == subgroup) & (pooled["method"] == method)]
+    if t.empty or pd.isna(t["rr"].iloc[0]):
+        return (f"No pooled estimate of {label} can be given yet: none of the {k_all} trials has usable counts "
+                "in our data.")
+    r = t.iloc[0]
+    higher_is = review.vocabulary.set_index("outcome").loc[outcome, "higher_is"]
+    ci = fmt_rr(r["rr"], r["ci_low"], r["ci_high"]).replace(" (", ", 95% CI ", 1).rstrip(")")
+    if r["ci_low"] > 1 or r["ci_high"] < 1:
+        more = r["ci_low"] > 1
+        direction = "more" if more else "fewer"
+        good = (more and higher_is == "better") or (not more and higher_is == "worse")
+        verdict = (f"{direction} patients had {label} with a tacrolimus regimen than with the control treatment "
+                   f"(RR {ci}), {'in favour of' if good else 'against'} tacrolimus")
+    else:
+        verdict = (f"the trials do not show a clear difference in {label} between tacrolimus regimens and "
+                   f"control treatment (RR {ci})")
+    if k_all == 1:
+        sentence = f"In the single trial, {verdict.replace('the trials do not', 'the data do not')}."
+    else:
+        base = f"{int(r['k'])} of {k_all} trials" if int(r["k"]) < k_all else f"all {k_all} trials"
+        sentence = f"Pooling {base}, {verdict}."
+    if int(r["k"]) < k_all:
+        sentence += " The missing trials could change this estimate."
+    return sentence[0].upper() + sentence[1:]
+
+
+def write_results(review: Review, folder=None) -> dict[str, "Path"]:
+    """Write the results files of the review (all computed here from ``review``).
+
+    ``pooled_estimates.csv``       every pool with current data (the living analysis);
+    ``pooled_estimates_2016.csv``  the same restricted to the 2016 edition;
+    ``sensitivity_unverified.csv`` the living pools without ``unverified`` counts;
+    ``reproduction.csv``           the 16 published estimates against ours.
+    """
+    from pathlib import Path
+
+    from .data import ROOT
+    from .reproduction import reproduction_table
+
+    folder = Path(folder) if folder else ROOT / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "pooled_estimates.csv": public_columns(pooled_estimates(review)),
+        "pooled_estimates_2016.csv": public_columns(pooled_estimates(review, edition=EDITION_2016)),
+        "sensitivity_unverified.csv": public_columns(pooled_estimates(review, exclude_unverified=True)),
+        "reproduction.csv": reproduction_table(review),
+    }
+    paths = {}
+    for name, t in tables.items():
+        p = folder / name
+        t.to_csv(p, index=False, float_format="%.6f", lineterminator="\n")
+        paths[name] = p
+    return paths
+
+
+def public_columns(pooled: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``results/pooled_estimates.csv``: the CLI's, with ``group`` named ``subgroup``."""
+    return pooled[RESULT_COLUMNS]
+
+
+def higher_is(review: Review, outcome: str) -> str:
+    """'better' for responses, 'worse' for harms (from the outcome vocabulary)."""
+    return review.vocabulary.set_index("outcome").loc[outcome, "higher_is"]
+
+
+def statsmodels_table(review: Review, analysis: str) -> pd.DataFrame:
+    """Our MH estimates against statsmodels for every pool of one analysis (trials with counts)."""
+    rows = trial_rows(review, analysis)
+    rows = _with_subgroups(rows[has_counts(rows)], analysis)
+    if rows.empty:
+        return pd.DataFrame(columns=["Outcome", "Subgroup", "Trials", "ours MH", "ours MH-cc",
+                                     "statsmodels riskratio_pooled", "|ours MH − statsmodels|",
+                                     "IV fixed (combine_effects)", "DL random (combine_effects)"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mh.DegeneratePoolWarning)
+        chk = mh.statsmodels_check(rows, ["outcome", "subgroup"])
+    labels = review.vocabulary.set_index("outcome")["label"]
+    out = pd.DataFrame({
+        "Outcome": chk["outcome"].map(labels), "Subgroup": chk["subgroup"], "Trials": chk["k"],
+        "ours MH": chk["ours_MH"], "ours MH-cc": chk["ours_MH_cc"],
+        "statsmodels riskratio_pooled": chk["statsmodels_MH"], "|ours MH − statsmodels|": chk["abs_diff_MH"],
+        "IV fixed (combine_effects)": chk["iv_fixed"], "DL random (combine_effects)": chk["dl_random"],
+    })
+    sub_order = {s: i for i, s in enumerate(SUBGROUPS)}
+    return out.sort_values(["Outcome", "Subgroup"], key=lambda s: s.map(sub_order) if s.name == "Subgroup" else s
+                           ).reset_index(drop=True)
+
+
+def rules_side_by_side(pooled: pd.DataFrame, review: Review, analysis: str) -> pd.DataFrame:
+    """RR (95% CI) of each pool under MH-cc and MH in two columns."""
+    t = pooled[pooled["analysis"] == analysis]
+    labels = review.vocabulary.set_index("outcome")["label"]
+    wide = {}
+    for m in ("MH-cc", "MH"):
+        tm = t[t["method"] == m].set_index(["outcome", "subgroup"])
+        wide[f"RR (95% CI), {m}"] = [fmt_rr(r, lo, hi) for r, lo, hi in zip(tm["rr"], tm["ci_low"], tm["ci_high"])]
+        idx = tm.index
+    out = pd.DataFrame(wide, index=idx).reset_index()
+    out.insert(0, "Outcome", out.pop("outcome").map(labels))
+    out = out.rename(columns={"subgroup": "Subgroup"})
+    out["Rules differ"] = out["RR (95% CI), MH-cc"] != out["RR (95% CI), MH"]
+    out["Rules differ"] = out["Rules differ"].map({True: "yes", False: "no"})
+    return out
+
+
+def sensitivity_unverified_table(review: Review) -> pd.DataFrame:
+    """Primary (MH-cc) pools beside the same pools without unverified counts."""
+    prim = pooled_estimates(review, methods=(PRIMARY,))
+    sens = pooled_estimates(review, exclude_unverified=True, methods=(PRIMARY,))
+    key = ["analysis", "outcome", "subgroup"]
+    m = prim.merge(sens, on=key, how="left", suffixes=("", "_s"))
+    labels = review.vocabulary.set_index("outcome")["label"]
+    out = pd.DataFrame({
+        "Analysis": m["analysis"], "Outcome": m["outcome"].map(labels), "Subgroup": m["subgroup"],
+        "Trials": m["k"], "RR (95% CI), all counts": [fmt_rr(*v) for v in zip(m["rr"], m["ci_low"], m["ci_high"])],
+        "Trials without unverified": m["k_s"].map(lambda v: 0 if pd.isna(v) else int(v)),
+        "RR (95% CI), without unverified": [fmt_rr(*v) if pd.notna(v[0]) else "no trial left"
+                                            for v in zip(m["rr_s"], m["ci_low_s"], m["ci_high_s"])],
+    })
+    out["Changed"] = (out["RR (95% CI), all counts"] != out["RR (95% CI), without unverified"]).map(
+        {True: "yes", False: "no"})
+    return out
+
+
+def missing_note(review: Review, analysis: str, edition: int | None = None) -> str:
+    """A sentence on how complete the counts of one analysis are."""
+    rows = trial_rows(review, analysis, edition)
+    ok = has_counts(rows)
+    if ok.all():
+        return "Every trial has counts for every outcome on this page."
+    miss = rows[~ok]
+    n_trials = miss["study_id"].nunique()
+    return (f"{len(miss)} of {len(rows)} trial-by-outcome counts are missing, in {n_trials} of "
+            f"{rows['study_id'].nunique()} trials; these pools are therefore incomplete.")
+
+
+def discussion_facts(review: Review, pooled: pd.DataFrame) -> dict[str, str]:
+    """Every number the discussion chapter cites, formatted for glue."""
+    g = glue_values(pooled, "efficacy")
+    facts = {}
+    for short, oc in (("total", "total_response"), ("complete", "complete_response"), ("partial", "partial_response")):
+        for sub in SUBGROUPS:
+            key = f"{oc}_{sub}"
+            facts[f"{short}_{sub}"] = g.get(key, "not estimable (no trial with counts)")
+            facts[f"{short}_{sub}_k"] = g.get(f"{key}_k", "0")
+            facts[f"{short}_{sub}_i2"] = g.get(f"{key}_i2", "not applicable")
+        facts[f"plain_{short}"] = plain_language(review, pooled, "efficacy", oc)
+    for short, oc in (("complete", "complete_response"), ("total", "total_response")):
+        w = weight_share(review, "liu2015", "efficacy", oc)
+        facts[f"liu_weight_{short}"] = "no weight (counts missing)" if pd.isna(w) else f"{w:.0f}%"
+    rows = trial_rows(review, "safety", EDITION_2016)
+    pooled_by_review = set(review.published.loc[review.published["analysis"] == "safety", "outcome"])
+    rows = rows[rows["outcome"].isin(pooled_by_review)]
+    facts["n_safety_cells"] = str(len(rows))
+    facts["n_safety_missing"] = str(int((~has_counts(rows)).sum()))
+    trials = trial_rows(review, "efficacy").drop_duplicates("study_id")
+    facts["n_trials"] = str(len(trials))
+    return facts

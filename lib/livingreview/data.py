@@ -37,6 +37,7 @@ TABLES = (
     "ambiguous_counts",
     "search_flow",
     "patient_characteristics",
+    "published_tables",
 )
 
 #: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
@@ -330,6 +331,7 @@ class Review:
     ambiguous: pd.DataFrame
     search_flow: pd.DataFrame
     patients: pd.DataFrame
+    published_tables: pd.DataFrame
 
 
 def _read_all(data_dir: Path) -> tuple[dict[str, Table | None], list[Problem]]:
@@ -398,6 +400,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         ambiguous=t["ambiguous_counts"],
         search_flow=t["search_flow"],
         patients=t["patient_characteristics"],
+        published_tables=t["published_tables"],
     )
 
 

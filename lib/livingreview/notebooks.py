@@ -88,7 +88,13 @@ def stale_reasons(path: Path | str) -> list[str]:
         reasons.append("its code cells changed")
     if rec.get("lib") != lib_digest():
         reasons.append("lib/livingreview changed")
-    for rel, digest in sorted(rec.get("inputs", {}).items()):
+    return reasons + stale_reasons_for_inputs(rec.get("inputs", {}))
+
+
+def stale_reasons_for_inputs(inputs: dict[str, str]) -> list[str]:
+    """Which recorded input files (``{relative path: sha256}``) differ from the working tree."""
+    reasons = []
+    for rel, digest in sorted(inputs.items()):
         p = ROOT / rel
         if not p.exists():
             reasons.append(f"{rel} no longer exists")
@@ -130,19 +136,36 @@ def execute(path: Path | str, timeout: int = 600) -> float:
     return duration
 
 
-def execute_stale(paths=None, force: bool = False, out=print) -> list[Path]:
-    """Re-execute the notebooks that are stale (all of them with ``force``); return those executed."""
-    done = []
+def _execute_job(path: str) -> float:
+    return execute(path)
+
+
+def execute_stale(paths=None, force: bool = False, out=print, jobs: int | None = None) -> list[Path]:
+    """Re-execute the notebooks that are stale (all of them with ``force``); return those executed.
+
+    Notebooks are independent (each computes from ``data/`` through this package), so up to
+    ``jobs`` of them run at once (default: the number of CPUs, at most 4).
+    """
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    todo = []
     for p in notebook_paths(paths):
         reasons = ["forced"] if force else stale_reasons(p)
-        if not reasons:
-            continue
-        out(f"executing {_rel(p)} ({'; '.join(reasons)}) ...")
-        secs = execute(p)
-        out(f"  done in {secs:.1f} s")
-        done.append(p)
-    if done and JB_CACHE.exists():
-        shutil.rmtree(JB_CACHE)  # its cache keys on code only; outputs changed underneath it
-    if not done:
+        if reasons:
+            out(f"stale: {_rel(p)} ({'; '.join(reasons)})")
+            todo.append(p)
+    if not todo:
         out("all notebooks are up to date")
-    return done
+        return []
+    jobs = jobs or min(4, os.cpu_count() or 1)
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for p, secs in zip(todo, pool.map(_execute_job, [str(p) for p in todo])):
+                out(f"executed {_rel(p)} in {secs:.1f} s")
+    else:
+        for p in todo:
+            out(f"executed {_rel(p)} in {execute(p):.1f} s")
+    if JB_CACHE.exists():
+        shutil.rmtree(JB_CACHE)  # its cache keys on code only; outputs changed underneath it
+    return todo

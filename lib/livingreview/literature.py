@@ -1,0 +1,295 @@
+"""The evidence base: search flow (PRISMA 2020), the review's Tables 1–4 and the study list.
+
+Every table is computed from ``studies.csv`` (and, for Table 4, from the printed
+aggregates in ``patient_characteristics.csv``); :func:`check_published` compares
+the computed marginals with the figures the review printed
+(``published_tables.csv``) and names every row that disagrees.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from .analysis import EDITION_2016, study_label
+from .data import Review
+
+DESIGN_LABELS = {"case_series": "Case series (≤10 patients)", "cohort": "Uncontrolled cohort (>10 patients)",
+                 "case_control": "Case-control study", "rct": "Randomised controlled trial"}
+ETHNICITY_LABELS = {"asian": "Asian alone", "non_asian": "Non-Asian"}
+REGIMEN_LABELS = {"duo": "TAC + steroids (duo)", "triple": "TAC + steroids + MMF (triple)",
+                  "mizoribine": "TAC + steroids + mizoribine"}
+PHASE_LABELS = {"induction": "Induction", "maintenance": "Maintenance",
+                "induction_maintenance": "Induction and maintenance", "switch": "Therapy switch"}
+CHARACTERISTICS = {"n_patients": "Patients (N)", "mean_age": "Age, years (mean)", "female": "Female (%)",
+                   "disease_duration": "Disease duration, years (mean)", "asian": "Asian ethnicity (%)",
+                   "ln_class_i_ii": "LN class I/II (%)", "ln_class_iii_iv": "LN class III/IV ± V (%)",
+                   "ln_class_v": "LN class V (%)"}
+
+STAGE_TEXT = {
+    "records_identified": "Records identified from databases",
+    "duplicates_removed": "Duplicate records removed",
+    "records_screened": "Records screened (title and abstract)",
+    "records_excluded": "Records excluded",
+    "reports_assessed": "Reports assessed for eligibility",
+    "reports_excluded": "Reports excluded",
+    "studies_included": "Studies included in the review",
+    "studies_meta_analysis": "Randomised trials in the meta-analysis",
+    "new_studies_included": "New studies included",
+    "new_studies_meta_analysis": "New trials in the meta-analysis",
+    "studies_awaiting_data": "Eligible trials awaiting data",
+}
+
+
+def review_studies(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """Studies of an edition (default: the 23 of the 2016 review)."""
+    st = review.studies
+    return st if edition is None else st[st["added_in"] <= edition]
+
+
+def _count_table(series: pd.Series, labels: dict, heading: str) -> pd.DataFrame:
+    n = len(series)
+    counts = series.value_counts().reindex(list(labels), fill_value=0)
+    return pd.DataFrame({
+        "Characteristic": heading, "Category": [labels[k] for k in counts.index], "key": counts.index,
+        "Studies": counts.to_numpy(), "%": np.round(counts.to_numpy() / n * 100).astype(int),
+    })
+
+
+def table1(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """Table 1: characteristics of the included studies (counts and % of studies)."""
+    st = review_studies(review, edition)
+    parts = [
+        _count_table(st["design"], DESIGN_LABELS, "Design"),
+        _count_table(st["ethnicity"], ETHNICITY_LABELS, "Subjects"),
+        _count_table(st["regimen"], REGIMEN_LABELS, "Regimen"),
+        _count_table(st["phase"], PHASE_LABELS, "Tacrolimus used as"),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def table2(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """Table 2: studies by treatment intention × regimen, with the controlled designs among them."""
+    st = review_studies(review, edition)
+    out = pd.DataFrame(index=[PHASE_LABELS[p] for p in PHASE_LABELS])
+    for reg, reg_label in REGIMEN_LABELS.items():
+        cells = []
+        for ph in PHASE_LABELS:
+            sub = st[(st["phase"] == ph) & (st["regimen"] == reg)]
+            text = str(len(sub))
+            extra = [f"{(sub['design'] == d).sum()} {abbr}" for d, abbr in (("rct", "RCT"), ("case_control", "CCS"))
+                     if (sub["design"] == d).any()]
+            if extra:
+                text += " (" + ", ".join(extra) + ")"
+            cells.append(text)
+        out[reg_label] = cells
+    out.index.name = "Treatment intention"
+    return out.reset_index()
+
+
+def table3(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """Table 3: the controlled studies (RCTs and case-control studies)."""
+    st = review_studies(review, edition)
+    st = st[st["design"].isin(["rct", "case_control"])].copy()
+    st["Group"] = st["phase"].map(PHASE_LABELS) + " with " + st["regimen"] + " therapy"
+    st["Study"] = study_label(st)
+    st["Design"] = st["design"].map({"rct": "RCT", "case_control": "CCS"})
+    st["Quality (Delphi 0–9)"] = st["quality_score"].map(lambda v: "NA" if pd.isna(v) else str(int(v)))
+    st["Patients"] = st["n_patients"].astype("Int64")
+    st["End point (months)"] = st["followup_months"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    st["Control"] = st["comparator"]
+    st["TAC regimen"] = st["tac_dosing"]
+    order = {p: i for i, p in enumerate(PHASE_LABELS)}
+    st = st.sort_values(["phase", "regimen", "year"], key=lambda s: s.map(order) if s.name == "phase" else s)
+    cols = ["Group", "Study", "Design", "Quality (Delphi 0–9)", "Patients", "End point (months)", "Control",
+            "TAC regimen"]
+    return st[cols].reset_index(drop=True)
+
+
+def meta_analysis_trials(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """The induction RCTs that the efficacy and safety analyses pool."""
+    st = review_studies(review, edition)
+    return st[(st["design"] == "rct") & (st["phase"] == "induction")]
+
+
+def table4(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """Table 4: patients of the meta-analysed RCTs, overall and by regimen.
+
+    N is computed from ``studies.csv``; the other rows are the review's printed
+    aggregates (individual trial baselines are not in our data), marked as such.
+    """
+    trials = meta_analysis_trials(review, edition)
+    computed = {"all": int(trials["n_patients"].sum())}
+    for reg in ("duo", "triple"):
+        computed[reg] = int(trials.loc[trials["regimen"] == reg, "n_patients"].sum())
+    pc = review.patients
+    rows = []
+    for key, label in CHARACTERISTICS.items():
+        row = {"Characteristic": label}
+        for g in ("all", "duo", "triple"):
+            hit = pc[(pc["characteristic"] == key) & (pc["group"] == g)]
+            val = hit["value"].iloc[0] if len(hit) else np.nan
+            if key == "n_patients":
+                row[g] = str(computed[g])
+            else:
+                row[g] = "not available" if pd.isna(val) else f"{val:g}"
+        row["Source"] = "computed from studies.csv" if key == "n_patients" else "printed in the review (Table 4)"
+        rows.append(row)
+    out = pd.DataFrame(rows).rename(columns={"all": "All", "duo": "Duo therapy", "triple": "Triple therapy"})
+    return out
+
+
+def study_list(review: Review, edition: int | None = None) -> pd.DataFrame:
+    """Every included study with design, phase, regimen, N, confidence and citation."""
+    st = review_studies(review, edition).copy()
+    st["Study"] = study_label(st)
+    st["Citation"] = [_citation(r) for _, r in st.iterrows()]
+    st["Confidence"] = st["confidence"].map({"confirmed": "confirmed", "candidate": "candidate (uncertain)"})
+    st["N"] = st["n_patients"].map(lambda v: "not verified" if pd.isna(v) else str(int(v)))
+    cols = {"design": "Design", "phase": "Intention", "regimen": "Regimen", "ethnicity": "Ethnicity"}
+    out = st.rename(columns=cols)
+    out["Design"] = out["Design"].map({"rct": "RCT", "case_control": "CCS", "cohort": "cohort",
+                                       "case_series": "case series"})
+    out["Intention"] = out["Intention"].map(PHASE_LABELS)
+    out = out.sort_values(["confidence", "year", "Study"])
+    return out[["Study", "Design", "Intention", "Regimen", "Ethnicity", "N", "Confidence", "Citation"]].reset_index(
+        drop=True)
+
+
+def _citation(r: pd.Series) -> str:
+    parts = [f"{r['first_author']} et al."]
+    if pd.notna(r["journal"]):
+        parts.append(str(r["journal"]))
+    if pd.notna(r["doi"]):
+        parts.append(f"doi:{r['doi']}")
+    if pd.notna(r["pmid"]):
+        parts.append(f"PMID {int(r['pmid'])}")
+    return " ".join(parts)
+
+
+def computed_marginals(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """What the printed figures in ``published_tables.csv`` should equal, computed from studies.csv."""
+    st = review_studies(review, edition)
+    rows = []
+    for col in ("design", "ethnicity", "regimen", "phase"):
+        for key, n in st[col].value_counts().items():
+            rows.append(("table1", col, key, n))
+    for ph in PHASE_LABELS:
+        for reg in REGIMEN_LABELS:
+            sub = st[(st["phase"] == ph) & (st["regimen"] == reg)]
+            rows.append(("table2", ph, reg, len(sub)))
+            for d in ("rct", "case_control"):
+                rows.append(("table2_controlled", ph, f"{reg}_{d}", int((sub["design"] == d).sum())))
+    trials = meta_analysis_trials(review, edition)
+    rows.append(("table4", "n_patients", "all", int(trials["n_patients"].sum())))
+    for reg in ("duo", "triple"):
+        rows.append(("table4", "n_patients", reg, int(trials.loc[trials["regimen"] == reg, "n_patients"].sum())))
+    q = st.loc[st["design"] == "rct", "quality_score"].dropna().astype(float)
+    rows += [("text", "quality_score", "median", q.median()), ("text", "quality_score", "min", q.min()),
+             ("text", "quality_score", "max", q.max())]
+    nonasian = st.loc[st["ethnicity"] == "non_asian", "n_patients"]
+    rows.append(("text", "non_asian", "patients", np.nan if nonasian.isna().any() else nonasian.sum()))
+    return pd.DataFrame(rows, columns=["table", "row", "column", "computed"])
+
+
+def check_published(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
+    """Printed vs computed figures, one row each, with ``agrees`` and the known discrepancy (if any)."""
+    pub = review.published_tables
+    comp = computed_marginals(review, edition)
+    out = pub.merge(comp, on=["table", "row", "column"], how="left")
+    out["computed"] = out["computed"].astype(float).fillna(
+        out["table"].map({"table1": 0, "table2": 0, "table2_controlled": 0, "table4": 0}))
+    out["agrees"] = np.isclose(out["value"], out["computed"])
+    out["status"] = np.where(out["agrees"], "agrees",
+                             np.where(out["known_discrepancy"].notna(), "known discrepancy", "MISMATCH"))
+    return out[["table", "row", "column", "value", "computed", "status", "known_discrepancy", "source"]]
+
+
+def unexplained_mismatches(review: Review, edition: int | None = EDITION_2016) -> list[str]:
+    """Messages naming every printed figure our data contradicts without a documented reason."""
+    chk = check_published(review, edition)
+    bad = chk[chk["status"] == "MISMATCH"]
+    return [f"{r.table} row '{r.row}', column '{r.column}': printed {r.value:g}, computed {r.computed:g}"
+            for r in bad.itertuples()]
+
+
+def flow_counts(review: Review) -> pd.DataFrame:
+    """The search flow as a table: one row per round and stage, 'not reported' where empty."""
+    f = review.search_flow.copy()
+    f["Stage"] = f["stage"].map(STAGE_TEXT)
+    f["Count"] = f["count"].map(lambda v: "not reported" if pd.isna(v) else str(int(v)))
+    return f[["round", "Stage", "Count", "provenance", "source"]].rename(
+        columns={"round": "Round", "provenance": "Provenance", "source": "Source"})
+
+
+def prisma_diagram(review: Review) -> plt.Figure:
+    """A PRISMA 2020 flow diagram drawn from ``search_flow.csv``, one column per search round.
+
+    Counts the source did not print show as "not reported"; an update round adds a column.
+    """
+    flow = review.search_flow
+    rounds = sorted(flow["round"].unique())
+    width_per = 6.2
+    fig = plt.figure(figsize=(1.0 + width_per * len(rounds), 7.6))
+    ax = fig.add_axes([0, 0, 1, 1])
+    total_w = 1.0 + width_per * len(rounds)
+    ax.set_xlim(0, total_w)
+    ax.set_ylim(0, 7.6)
+    ax.axis("off")
+
+    def n_text(rnd, stage):
+        hit = flow[(flow["round"] == rnd) & (flow["stage"] == stage)]
+        if hit.empty:
+            return None
+        v = hit["count"].iloc[0]
+        return "n = not reported" if pd.isna(v) else f"n = {int(v)}"
+
+    def box(x, y, w, h, text, fc="#ffffff"):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.05",
+                                    fc=fc, ec="#1f4e79", lw=1.2))
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8.5, wrap=True)
+
+    def arrow(x1, y1, x2, y2):
+        ax.add_patch(FancyArrowPatch((x1, y1), (x2, y2), arrowstyle="-|>", mutation_scale=10, color="#333333", lw=1))
+
+    phases = [("Identification", 6.0, 7.3), ("Screening", 2.9, 5.9), ("Included", 0.3, 2.8)]
+    for name, y0, y1 in phases:
+        ax.add_patch(FancyBboxPatch((0.1, y0), 0.55, y1 - y0, boxstyle="round,pad=0.02", fc="#dbe7f3", ec="none"))
+        ax.text(0.375, (y0 + y1) / 2, name, rotation=90, ha="center", va="center", fontsize=9, weight="bold")
+
+    for i, rnd in enumerate(rounds):
+        x0 = 0.9 + i * width_per
+        mw, sw = 2.9, 2.6
+        mx, sx = x0, x0 + mw + 0.4
+        title = f"Review {rnd}" if i == 0 else f"Update {rnd}"
+        ax.text(mx + (mw + 0.4 + sw) / 2, 7.45, title, ha="center", fontsize=10, weight="bold")
+        db = "PubMed, Embase, Web of Science, Cochrane" if i == 0 else "the same databases"
+        main = [("records_identified", 6.1, f"{STAGE_TEXT['records_identified']}\n({db})"),
+                ("records_screened", 4.85, STAGE_TEXT["records_screened"]),
+                ("reports_assessed", 3.3, STAGE_TEXT["reports_assessed"])]
+        side = {"records_identified": "duplicates_removed", "records_screened": "records_excluded",
+                "reports_assessed": "reports_excluded"}
+        inc_stages = (["studies_included", "studies_meta_analysis"] if i == 0
+                      else ["new_studies_included", "new_studies_meta_analysis", "studies_awaiting_data"])
+        prev_y = None
+        for stage, y, label in main:
+            t = n_text(rnd, stage) or "n = not reported"
+            box(mx, y, mw, 1.0, f"{label}\n{t}")
+            if prev_y is not None:
+                arrow(mx + mw / 2, prev_y, mx + mw / 2, y + 1.0)
+            s_stage = side[stage]
+            st_ = n_text(rnd, s_stage) or "n = not reported"
+            box(sx, y + 0.15, sw, 0.7, f"{STAGE_TEXT[s_stage]}\n{st_}", fc="#f7f7f7")
+            arrow(mx + mw, y + 0.5, sx, y + 0.5)
+            prev_y = y
+        y = 1.85
+        for stage in inc_stages:
+            t = n_text(rnd, stage)
+            if t is None:
+                continue
+            box(mx, y, mw, 0.85, f"{STAGE_TEXT[stage]}\n{t}", fc="#eef5e9")
+            arrow(mx + mw / 2, prev_y, mx + mw / 2, y + 0.85)
+            prev_y = y
+            y -= 1.25
+    return fig

@@ -1,0 +1,75 @@
+"""Sphinx extension of the book: build facts as MyST substitutions and a footer.
+
+Adds ``{{ data_version }}``, ``{{ data_commit }}``, ``{{ build_date }}`` and
+``{{ package_versions }}`` (a Markdown table) to ``myst_substitutions``, and puts
+the data version in the footer of every page. These are facts of the build, not
+of the analysis, so they live here rather than in a notebook (a notebook output
+that changed with every commit could never pass nbval).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import subprocess
+from importlib import metadata
+
+from .data import DATA_DIR, ROOT, data_version
+
+PACKAGES = ("jupyter-book", "myst-nb", "sphinx", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "nbval",
+            "livingreview")
+
+
+def _git(*args: str) -> str:
+    try:
+        r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        return r.stdout.strip() if r.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def data_commit() -> str:
+    """Date and short hash of the last commit that touched data/ ('uncommitted' when unknown)."""
+    out = _git("log", "-1", "--format=%cs %h", "--", "data")
+    if not out:
+        return "not under version control"
+    dirty = _git("status", "--porcelain", "--", "data")
+    return out + (" (with uncommitted changes)" if dirty else "")
+
+
+def package_table() -> str:
+    lines = ["| package | version |", "|---|---|"]
+    for name in PACKAGES:
+        try:
+            lines.append(f"| {name} | {metadata.version(name)} |")
+        except metadata.PackageNotFoundError:
+            lines.append(f"| {name} | not installed |")
+    return "\n".join(lines)
+
+
+def build_facts() -> dict[str, str]:
+    import platform
+
+    return {
+        "data_version": data_version(DATA_DIR),
+        "data_commit": data_commit(),
+        "build_date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "package_versions": package_table(),
+        "python_version": platform.python_version(),
+    }
+
+
+def _config_inited(app, config) -> None:
+    facts = build_facts()
+    subs = dict(getattr(config, "myst_substitutions", {}) or {})
+    subs.update(facts)
+    config.myst_substitutions = subs
+    opts = dict(config.html_theme_options or {})
+    opts["extra_footer"] = (
+        f"<p>Data version {facts['data_version']} (last data commit {facts['data_commit']}); "
+        f"built {facts['build_date']}.</p>"
+    )
+    config.html_theme_options = opts
+
+
+def setup(app):
+    app.connect("config-inited", _config_inited, priority=900)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
