@@ -4,6 +4,7 @@ Sub-commands::
 
     livingreview validate [DATA_DIR]
     livingreview pool FILE.csv [--by COLUMN] [--method MH|MH-cc|both]
+    livingreview add-trial FILE.yaml [--data-dir DIR] [--edition YEAR]
     livingreview execute [--force] [NOTEBOOK ...]
     livingreview stale [NOTEBOOK ...]
 
@@ -125,6 +126,22 @@ def write_csv(frame, stream) -> None:
         stream.write("\n".join(",".join(row) for row in zip(*columns)) + "\n")
 
 
+def cmd_add_trial(args) -> int:
+    from .living import TrialFileError, add_trial
+
+    try:
+        res = add_trial(args.file, args.data_dir, edition=args.edition)
+    except TrialFileError as exc:
+        return _fail(exc)
+    except FileNotFoundError as exc:
+        return _fail(f"{exc.filename}: file not found; nothing was written")
+    print(f"added {res['study_id']} (edition {res['edition']}): {', '.join(res['outcomes'])}")
+    print("data/studies.csv, data/outcomes.csv and data/changelog.csv were updated.")
+    print("next: make notebooks   (re-executes the notebooks that read the changed files)")
+    print("      make test        (then commit data/, notebooks/ and results/ together)")
+    return 0
+
+
 def cmd_execute(args) -> int:
     from .notebooks import execute_stale
 
@@ -168,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", help="also pool within each value of this column")
     p.add_argument("--method", choices=["MH", "MH-cc", "both"], default="both", help="zero-cell rule (default: both)")
     p.set_defaults(func=cmd_pool)
+
+    p = sub.add_parser("add-trial", help="validate a trial file (YAML) with the data and add it atomically")
+    p.add_argument("file", help="YAML with 'study:' (studies.csv columns) and 'outcomes:' (list of outcomes.csv rows)")
+    p.add_argument("--data-dir", default=str(DATA_DIR), help="folder of the data files (default: data/)")
+    p.add_argument("--edition", type=int, help="edition for added_in when the file omits it (default: this year)")
+    p.set_defaults(func=cmd_add_trial)
 
     p = sub.add_parser("execute", help="re-execute stale notebooks in place (all with --force)")
     p.add_argument("notebooks", nargs="*")

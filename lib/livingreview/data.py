@@ -38,6 +38,8 @@ TABLES = (
     "search_flow",
     "patient_characteristics",
     "published_tables",
+    "changelog",
+    "update_register",
 )
 
 #: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
@@ -319,25 +321,54 @@ def check_foreign_key(
                                     f"unknown {'/'.join(columns)} '{shown_val}' (not in {what})"))
 
 
+#: Tables each table needs for its checks across files (loaded with it).
+NEEDS = {
+    "outcomes": ("studies", "outcome_vocabulary"),
+    "published_estimates": ("outcome_vocabulary",),
+    "ambiguous_counts": ("outcomes", "studies", "outcome_vocabulary"),
+    "update_register": ("studies",),
+}
+#: Attribute of :class:`Review` for each table.
+ATTRIBUTES = {
+    "studies": "studies", "outcomes": "outcomes", "outcome_vocabulary": "vocabulary",
+    "published_estimates": "published", "ambiguous_counts": "ambiguous", "search_flow": "search_flow",
+    "patient_characteristics": "patients", "published_tables": "published_tables", "changelog": "changelog",
+    "update_register": "register",
+}
+
+
 @dataclass
 class Review:
-    """All validated tables of a review, as pandas DataFrames."""
+    """Validated tables of a review, as pandas DataFrames (``None`` for a table not loaded)."""
 
     data_dir: Path
-    studies: pd.DataFrame
-    outcomes: pd.DataFrame
-    vocabulary: pd.DataFrame
-    published: pd.DataFrame
-    ambiguous: pd.DataFrame
-    search_flow: pd.DataFrame
-    patients: pd.DataFrame
-    published_tables: pd.DataFrame
+    studies: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    vocabulary: pd.DataFrame | None = None
+    published: pd.DataFrame | None = None
+    ambiguous: pd.DataFrame | None = None
+    search_flow: pd.DataFrame | None = None
+    patients: pd.DataFrame | None = None
+    published_tables: pd.DataFrame | None = None
+    changelog: pd.DataFrame | None = None
+    register: pd.DataFrame | None = None
 
 
-def _read_all(data_dir: Path) -> tuple[dict[str, Table | None], list[Problem]]:
+def _closure(names) -> list[str]:
+    """The requested tables plus those their cross-file checks need, in :data:`TABLES` order."""
+    want = set(names)
+    changed = True
+    while changed:
+        extra = {d for n in want for d in NEEDS.get(n, ())} - want
+        want |= extra
+        changed = bool(extra)
+    return [n for n in TABLES if n in want]
+
+
+def _read_all(data_dir: Path, names=TABLES) -> tuple[dict[str, Table | None], list[Problem]]:
     problems: list[Problem] = []
-    tables: dict[str, Table | None] = {}
-    for name in TABLES:
+    tables: dict[str, Table | None] = {n: None for n in TABLES}
+    for name in _closure(names):
         tables[name] = read_table(data_dir / f"{name}.csv", load_schema(name, data_dir), problems=problems, name=name)
     vocab, studies, outcomes = tables["outcome_vocabulary"], tables["studies"], tables["outcomes"]
     study_ids = set(studies.frame["study_id"].dropna()) if studies else set()
@@ -348,6 +379,11 @@ def _read_all(data_dir: Path) -> tuple[dict[str, Table | None], list[Problem]]:
             check_foreign_key(outcomes, ["study_id"], study_ids, "studies.csv", problems)
         if vocab:
             check_foreign_key(outcomes, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
+    reg = tables["update_register"]
+    if reg and studies:
+        included = reg.frame["status"] == "included"
+        sub = Table(reg.name, reg.path, reg.frame[included], [ln for ln, ok in zip(reg.lines, included) if ok])
+        check_foreign_key(sub, ["study_id"], study_ids, "studies.csv (status 'included')", problems)
     pub = tables["published_estimates"]
     if pub and vocab:
         check_foreign_key(pub, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
@@ -362,7 +398,7 @@ def _read_all(data_dir: Path) -> tuple[dict[str, Table | None], list[Problem]]:
 def _check_ambiguous(amb: Table, outcomes: Table, problems: list[Problem]) -> None:
     """The ``used`` value must be the first alternative and equal the count in outcomes.csv."""
     shown = _display_path(amb.path)
-    counts = outcomes.frame.set_index(["study_id", "outcome"])
+    counts = outcomes.frame.drop_duplicates(["study_id", "outcome"]).set_index(["study_id", "outcome"])
     for i, line in enumerate(amb.lines):
         row = amb.frame.iloc[i]
         if pd.isna(row["alternatives"]) or pd.isna(row["used"]):
@@ -384,24 +420,25 @@ def validate(data_dir: Path | str = DATA_DIR) -> list[Problem]:
     return _read_all(Path(data_dir))[1]
 
 
-def load_review(data_dir: Path | str = DATA_DIR) -> Review:
-    """Load and validate every table; raise :class:`DataError` listing all problems."""
+def load_review(data_dir: Path | str = DATA_DIR, tables=None) -> Review:
+    """Load and validate tables of the review; raise :class:`DataError` listing all problems.
+
+    Parameters
+    ----------
+    data_dir : folder of the data files.
+    tables : names of the tables needed (default: all of :data:`TABLES`). The tables their
+        cross-file checks need are loaded and checked with them; the others stay ``None``, so a
+        notebook records (and goes stale with) only the files it really depends on.
+    """
     data_dir = Path(data_dir)
-    tables, problems = _read_all(data_dir)
+    names = TABLES if tables is None else tuple(tables)
+    unknown = set(names) - set(TABLES)
+    if unknown:
+        raise ValueError(f"unknown table(s): {', '.join(sorted(unknown))}")
+    loaded, problems = _read_all(data_dir, names)
     if problems:
         raise DataError(problems)
-    t = {k: v.frame for k, v in tables.items()}
-    return Review(
-        data_dir=data_dir,
-        studies=t["studies"],
-        outcomes=t["outcomes"],
-        vocabulary=t["outcome_vocabulary"],
-        published=t["published_estimates"],
-        ambiguous=t["ambiguous_counts"],
-        search_flow=t["search_flow"],
-        patients=t["patient_characteristics"],
-        published_tables=t["published_tables"],
-    )
+    return Review(data_dir=data_dir, **{ATTRIBUTES[k]: v.frame for k, v in loaded.items() if v is not None})
 
 
 def read_pool_input(path: Path | str, by: str | None = None) -> pd.DataFrame:

@@ -221,3 +221,39 @@ def outcome_plot(review, pooled: pd.DataFrame, analysis: str, method: str = "MH-
     fig.text(0.01, 0.03, f"Single trial; rule {method} (0.5 added to every cell of an outcome with a zero cell).",
              fontsize=7.5, color="#444444")
     return fig
+
+
+def cumulative_plot(cum: pd.DataFrame, title: str, higher_is: str = "better") -> plt.Figure:
+    """Cumulative meta-analysis: one row per publication year, the pool of all trials up to it."""
+    from .analysis import fmt_rr
+
+    n = len(cum)
+    fig, ax = plt.subplots(figsize=(10, 0.45 * n + 1.6))
+    fig.subplots_adjust(left=0.3, right=0.66, top=1 - 0.45 / (0.45 * n + 1.6), bottom=0.75 / (0.45 * n + 1.6))
+    txt = transforms.blended_transform_factory(fig.transFigure, ax.transData)
+    for y, r in enumerate(cum.itertuples()):
+        ax.text(0.01, y, f"{r.year}  + {r.added}", transform=txt, va="center", fontsize=9)
+        ax.text(0.68, y, f"{fmt_rr(r.rr, r.ci_low, r.ci_high)}   k = {r.k}, N = {r.patients}", transform=txt,
+                va="center", fontsize=9)
+        if pd.notna(r.rr) and pd.notna(r.ci_low):
+            ax.plot([r.ci_low, r.ci_high], [y, y], color=COLOURS["line"], lw=1)
+            ax.plot([r.rr], [y], marker="D", ms=7, color=COLOURS["pool"])
+    ax.text(0.01, -1, "Year and trial(s) added", transform=txt, fontsize=9, weight="bold")
+    ax.text(0.68, -1, "Cumulative RR (95% CI)", transform=txt, fontsize=9, weight="bold")
+    ax.set_xscale("log")
+    ax.axvline(1, color="black", lw=1)
+    ax.set_ylim(n - 0.5, -1.5)
+    ax.set_yticks([])
+    lo = np.nanmin(cum["ci_low"].to_numpy(dtype=float)) if n else 0.5
+    hi = np.nanmax(cum["ci_high"].to_numpy(dtype=float)) if n else 2
+    ax.set_xlim(max(min(lo, 0.5) / 1.3, 0.01), min(max(hi, 2) * 1.3, 100))
+    ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=8)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    left, right = ("Favours control", "Favours TAC") if higher_is == "better" else ("Favours TAC", "Favours control")
+    ax.set_xlabel(f"{left}   ←   risk ratio (log scale)   →   {right}", fontsize=8.5)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, weight="bold")
+    return fig

@@ -1,0 +1,96 @@
+"""The review's Tables 1-4 computed from studies.csv against the figures it printed."""
+import shutil
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import livingreview as lr
+from livingreview import literature
+from livingreview.data import DATA_DIR
+
+
+@pytest.fixture(scope="module")
+def review():
+    return lr.load_review()
+
+
+def test_no_unexplained_mismatch(review):
+    bad = literature.unexplained_mismatches(review)
+    assert not bad, "printed and computed figures disagree:\n" + "\n".join(bad)
+
+
+def test_table1_marginals_exactly(review):
+    """6/9/2/6 designs, 20/3 ethnicity, 15/6/2 regimens, 13/5/3/2 intentions (Kraaij 2016 Table 1)."""
+    t1 = literature.table1(review).set_index("key")["Studies"]
+    assert t1[["case_series", "cohort", "case_control", "rct"]].tolist() == [6, 9, 2, 6]
+    assert t1[["asian", "non_asian"]].tolist() == [20, 3]
+    assert t1[["duo", "triple", "mizoribine"]].tolist() == [15, 6, 2]
+    assert t1[["induction", "maintenance", "induction_maintenance", "switch"]].tolist() == [13, 5, 3, 2]
+    pct = literature.table1(review).set_index("key")["%"]
+    assert pct[["case_series", "cohort", "case_control", "rct"]].tolist() == [26, 39, 9, 26]
+
+
+def test_table4_patients(review):
+    """693 = 291 + 402 patients in the pooled induction trials."""
+    t4 = literature.table4(review).set_index("Characteristic")
+    assert t4.loc["Patients (N)", ["All", "Duo therapy", "Triple therapy"]].tolist() == ["693", "291", "402"]
+
+
+def test_table2_known_discrepancy_is_the_only_one(review):
+    """The review's Table 2 puts one study under maintenance that Table 1 counts as induction and
+    maintenance. ### 2 maintenance/triple and 0 induction_maintenance/triple in Table 2; 1 and 1 here."""
+    chk = literature.check_published(review)
+    t2 = chk[chk["table"] == "table2"]
+    known = t2[t2["status"] == "known discrepancy"]
+    assert set(zip(known["row"], known["column"])) == {("maintenance", "triple"), ("induction_maintenance", "triple")}
+    assert (t2["status"] != "MISMATCH").all()
+
+
+def test_quality_scores_disagree_with_text_as_documented(review):
+    """### 'median score 4, range 3-5' in the text; Table 3 gives 5, 4, 4, 5, 5, 4 (median 4.5, range 4-5)."""
+    comp = literature.computed_marginals(review).set_index(["table", "row", "column"])["computed"]
+    assert comp[("text", "quality_score", "median")] == 4.5
+    assert comp[("text", "quality_score", "min")] == 4
+
+
+def test_a_wrong_study_row_is_named(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    path = data / "studies.csv"
+    text = path.read_text(encoding="utf-8").replace("tse2007,Tse KC,2007,Lupus 2007;16:46-51,,17283585,,"
+                                                    "Hong Kong (China),asian,case_series,switch",
+                                                    "tse2007,Tse KC,2007,Lupus 2007;16:46-51,,17283585,,"
+                                                    "Hong Kong (China),asian,cohort,switch")
+    path.write_text(text, encoding="utf-8")
+    bad = literature.unexplained_mismatches(lr.load_review(data))
+    assert "table1 row 'design', column 'case_series': printed 6, computed 5" in bad
+    assert "table1 row 'design', column 'cohort': printed 9, computed 10" in bad
+
+
+def test_tables_have_all_studies(review):
+    assert len(literature.study_list(review, edition=2016)) == 23
+    assert len(literature.study_list(review)) == len(review.studies)
+    assert len(literature.table3(review)) == 8
+    assert set(literature.table2(review).columns) >= {"Treatment intention"}
+
+
+def test_prisma_diagram_shows_not_reported(review):
+    fig = literature.prisma_diagram(review)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("n = 239" in t for t in texts)
+    assert any("n = 23" in t for t in texts)
+    assert any("not reported" in t for t in texts)
+    plt.close(fig)
+
+
+def test_prisma_diagram_adds_a_column_for_an_update(review):
+    extra = pd.DataFrame([{"round": 2031, "stage": "records_identified", "count": 50, "provenance": "reported",
+                           "source": "test"},
+                          {"round": 2031, "stage": "new_studies_included", "count": 2, "provenance": "reported",
+                           "source": "test"}])
+    review.search_flow = pd.concat([review.search_flow, extra], ignore_index=True)
+    fig = literature.prisma_diagram(review)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "Update 2031" in texts and any("New studies included\nn = 2" == t for t in texts)
+    plt.close(fig)
