@@ -270,7 +270,8 @@ def write_results(review: Review, folder=None) -> dict[str, "Path"]:
     ``pooled_estimates.csv``       every pool with current data (the living analysis);
     ``pooled_estimates_2016.csv``  the same restricted to the 2016 edition;
     ``sensitivity_unverified.csv`` the living pools without ``unverified`` counts;
-    ``reproduction.csv``           the 16 published estimates against ours.
+    ``reproduction.csv``           the 16 published estimates against ours;
+    ``random_effects.csv``         every pool of 2+ trials by tau2 method (DL, REML, PM) and CI (z, hksj).
     """
     from pathlib import Path
 
@@ -284,6 +285,7 @@ def write_results(review: Review, folder=None) -> dict[str, "Path"]:
         "pooled_estimates_2016.csv": public_columns(pooled_estimates(review, edition=EDITION_2016)),
         "sensitivity_unverified.csv": public_columns(pooled_estimates(review, exclude_unverified=True)),
         "reproduction.csv": reproduction_table(review),
+        "random_effects.csv": random_effects_results(review),
     }
     paths = {}
     for name, t in tables.items():
@@ -396,3 +398,66 @@ def discussion_facts(review: Review, pooled: pd.DataFrame) -> dict[str, str]:
     trials = trial_rows(review, "efficacy").drop_duplicates("study_id")
     facts["n_trials"] = str(len(trials))
     return facts
+
+
+def random_effects_results(review: Review, analyses=("efficacy", "safety")) -> pd.DataFrame:
+    """``results/random_effects.csv``: every pool of 2+ trials × τ² method × CI method."""
+    from .randeff import RE_COLUMNS, random_effects_table
+
+    parts = []
+    for a in analyses:
+        rows = trial_rows(review, a)
+        rows = _with_subgroups(rows[has_counts(rows)], a)
+        t = random_effects_table(rows, ("outcome", "subgroup"))
+        parts.append(t.assign(analysis=a))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["analysis"] + RE_COLUMNS]
+
+
+def fixed_vs_random(pooled: pd.DataFrame, re: pd.DataFrame, review: Review, tau2_method: str = "REML",
+                    ci_method: str = "hksj") -> pd.DataFrame:
+    """Fixed effect (MH-cc) and one random-effects model side by side, for pools of 2+ trials."""
+    f = pooled[(pooled["method"] == PRIMARY) & (pooled["k"] >= 2)]
+    r = re[(re["tau2_method"] == tau2_method) & (re["ci_method"] == ci_method)]
+    m = f.merge(r, on=["analysis", "outcome", "subgroup"], suffixes=("", "_re"))
+    labels = review.vocabulary.set_index("outcome")["label"]
+    return pd.DataFrame({
+        "Outcome": m["outcome"].map(labels), "Subgroup": m["subgroup"], "Trials": m["k"],
+        "Fixed (MH-cc)": [fmt_rr(*v) for v in zip(m["rr"], m["ci_low"], m["ci_high"])],
+        f"Random ({tau2_method}, {ci_method.upper()})": [fmt_rr(*v) for v in zip(m["rr_re"], m["ci_low_re"],
+                                                                                 m["ci_high_re"])],
+        "Prediction interval": [fmt_rr(np.nan, lo, hi).replace("not estimable", f"{lo:.2f} to {hi:.2f}")
+                                if pd.notna(lo) else "–" for lo, hi in zip(m["pi_low"], m["pi_high"])],
+        "τ²": m["tau2"].round(3), "I² (%)": m["i2_re"].round(0),
+    })
+
+
+def random_effects_glue(pooled: pd.DataFrame, re: pd.DataFrame) -> dict[str, str]:
+    """A sentence on how the random-effects model changes the main efficacy result."""
+    f = pooled[(pooled["analysis"] == "efficacy") & (pooled["outcome"] == "complete_response")
+               & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
+    r = re[(re["analysis"] == "efficacy") & (re["outcome"] == "complete_response") & (re["subgroup"] == "all")
+           & (re["tau2_method"] == "REML") & (re["ci_method"] == "hksj")]
+    if f.empty or r.empty:
+        return {"re_sentence": "Too few trials with counts for a random-effects model of complete response."}
+    f, r = f.iloc[0], r.iloc[0]
+    crosses = r["ci_low"] <= 1 <= r["ci_high"]
+    pi_crosses = r["pi_low"] <= 1 <= r["pi_high"]
+    text = (f"For complete response, the fixed-effect RR is {fmt_rr(f['rr'], f['ci_low'], f['ci_high'])}; the "
+            f"random-effects model (REML, HKSJ) gives {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}, an interval "
+            f"{r['ci_high'] / r['ci_low'] / (f['ci_high'] / f['ci_low']):.1f} times as wide on the ratio scale, which "
+            f"{'includes' if crosses else 'excludes'} no effect; the prediction interval for a new trial is "
+            f"{r['pi_low']:.2f} to {r['pi_high']:.2f}, which {'includes' if pi_crosses else 'excludes'} no effect.")
+    return {"re_sentence": text}
+
+
+def rules_that_differ(pooled: pd.DataFrame, review: Review) -> pd.DataFrame:
+    """Pools of every analysis where MH and MH-cc differ (to two decimals), with the reason."""
+    parts = [rules_side_by_side(pooled, review, a).assign(Analysis=a) for a in ANALYSES]
+    t = pd.concat(parts, ignore_index=True)
+    t = t[t["Rules differ"] == "yes"].drop(columns="Rules differ")
+    t["Why"] = np.where(
+        t["RR (95% CI), MH"] == "not estimable",
+        "no events in one arm of the whole pool: without a correction the MH ratio does not exist",
+        "a trial has a zero cell; MH-cc adds 0.5 to each of its cells, pulling the RR towards 1")
+    return t[["Analysis", "Outcome", "Subgroup", "RR (95% CI), MH-cc", "RR (95% CI), MH", "Why"]].reset_index(drop=True)

@@ -40,6 +40,7 @@ TABLES = (
     "published_tables",
     "changelog",
     "update_register",
+    "grade",
 )
 
 #: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
@@ -327,13 +328,14 @@ NEEDS = {
     "published_estimates": ("outcome_vocabulary",),
     "ambiguous_counts": ("outcomes", "studies", "outcome_vocabulary"),
     "update_register": ("studies",),
+    "grade": ("outcome_vocabulary",),
 }
 #: Attribute of :class:`Review` for each table.
 ATTRIBUTES = {
     "studies": "studies", "outcomes": "outcomes", "outcome_vocabulary": "vocabulary",
     "published_estimates": "published", "ambiguous_counts": "ambiguous", "search_flow": "search_flow",
     "patient_characteristics": "patients", "published_tables": "published_tables", "changelog": "changelog",
-    "update_register": "register",
+    "update_register": "register", "grade": "grade",
 }
 
 
@@ -352,6 +354,7 @@ class Review:
     published_tables: pd.DataFrame | None = None
     changelog: pd.DataFrame | None = None
     register: pd.DataFrame | None = None
+    grade: pd.DataFrame | None = None
 
 
 def _closure(names) -> list[str]:
@@ -384,6 +387,9 @@ def _read_all(data_dir: Path, names=TABLES) -> tuple[dict[str, Table | None], li
         included = reg.frame["status"] == "included"
         sub = Table(reg.name, reg.path, reg.frame[included], [ln for ln, ok in zip(reg.lines, included) if ok])
         check_foreign_key(sub, ["study_id"], study_ids, "studies.csv (status 'included')", problems)
+    grade = tables["grade"]
+    if grade and vocab:
+        check_foreign_key(grade, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
     pub = tables["published_estimates"]
     if pub and vocab:
         check_foreign_key(pub, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)

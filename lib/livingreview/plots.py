@@ -257,3 +257,51 @@ def cumulative_plot(cum: pd.DataFrame, title: str, higher_is: str = "better") ->
     ax.set_xlabel(f"{left}   ←   risk ratio (log scale)   →   {right}", fontsize=8.5)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, weight="bold")
     return fig
+
+
+def leave_one_out_plot(loo: pd.DataFrame, pooled: pd.DataFrame, review, method: str = "MH-cc") -> plt.Figure:
+    """Leave-one-out estimates per outcome, with the full pool as a diamond."""
+    from .analysis import fmt_rr
+
+    labels = review.vocabulary.set_index("outcome")["label"]
+    rows = []
+    for oc, g in loo.groupby("outcome", sort=True):
+        full = pooled[(pooled["analysis"] == "efficacy") & (pooled["outcome"] == oc) & (pooled["subgroup"] == "all")
+                      & (pooled["method"] == method)]
+        rows.append(("head", labels[oc], None))
+        for r in g.itertuples():
+            rows.append(("loo", f"without {r.omitted}", r))
+        if not full.empty:
+            rows.append(("full", "all trials", full.iloc[0]))
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(10, 0.32 * n + 1.3))
+    fig.subplots_adjust(left=0.3, right=0.66, top=1 - 0.3 / (0.32 * n + 1.3), bottom=0.7 / (0.32 * n + 1.3))
+    txt = transforms.blended_transform_factory(fig.transFigure, ax.transData)
+    for y, (kind, label, r) in enumerate(rows):
+        if kind == "head":
+            ax.text(0.01, y, label, transform=txt, va="center", fontsize=9, weight="bold")
+            continue
+        ax.text(0.03, y, label, transform=txt, va="center", fontsize=9)
+        rr, lo, hi = (r.rr, r.ci_low, r.ci_high) if kind == "loo" else (r["rr"], r["ci_low"], r["ci_high"])
+        ax.text(0.68, y, fmt_rr(rr, lo, hi), transform=txt, va="center", fontsize=9,
+                weight="bold" if kind == "full" else "normal")
+        if pd.notna(rr) and pd.notna(lo):
+            ax.plot([lo, hi], [y, y], color=COLOURS["line"], lw=1)
+            ax.plot([rr], [y], marker="D" if kind == "full" else "s", ms=7,
+                    color=COLOURS["pool"] if kind == "full" else COLOURS["study"])
+    ax.set_xscale("log")
+    ax.axvline(1, color="black", lw=1)
+    ax.set_ylim(n - 0.5, -0.8)
+    ax.set_yticks([])
+    vals = loo[["ci_low", "ci_high"]].to_numpy(dtype=float)
+    lo = np.nanmin(vals) if vals.size else 0.5
+    hi = np.nanmax(vals) if vals.size else 2
+    ax.set_xlim(max(min(lo, 0.5) / 1.3, 0.01), min(max(hi, 2) * 1.3, 100))
+    ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=8)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("Favours control   ←   risk ratio (log scale)   →   Favours TAC", fontsize=8.5)
+    return fig
