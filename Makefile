@@ -39,12 +39,20 @@ build-book: $(STAMP)
 	@rm -rf _build/html.old; if [ -d _build/html ]; then mv _build/html _build/html.old; fi
 	@mv $(STAGE)/_build/html _build/html; rm -rf _build/html.old $(STAGE)
 
-## Every test: unit tests (incl. staleness), nbval against committed outputs, book build.
+## Every test: unit tests (incl. staleness), nbval against committed outputs, the book build
+## with warnings as errors, and the built site in headless Chromium.
 test: $(STAMP)
 	$(BIN)/livingreview validate data
 	$(BIN)/python -m pytest tests
 	$(MAKE) --no-print-directory nbval
 	$(MAKE) --no-print-directory build-book
+	$(MAKE) --no-print-directory browser
+
+## Browser tests against _build/html (installs Debian's chromium when missing; no browser download).
+browser: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	LR_BROWSER=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests

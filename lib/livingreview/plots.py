@@ -23,10 +23,47 @@ UNVERIFIED_MARK = "†"
 COLOURS = {"study": "#1f4e79", "pool": "#b22222", "line": "#333333", "missing": "#7f7f7f"}
 
 
+def _log_axis(ax, lo: float, hi: float, xlabel: str, floor: float = 0.005, ceiling: float = 200) -> None:
+    """A clean log-scale RR axis spanning at least 0.5 to 2, with a solid line at 1 and no y axis."""
+    lo = lo if np.isfinite(lo) else 0.5
+    hi = hi if np.isfinite(hi) else 2.0
+    ax.set_xscale("log")
+    ax.set_xlim(max(min(lo, 0.5) / 1.3, floor), min(max(hi, 2.0) * 1.3, ceiling))
+    xmin, xmax = ax.get_xlim()
+    ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if xmin <= v <= xmax]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=8)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.axvline(1, color="black", lw=1)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel(xlabel, fontsize=8.5)
+
+
+def _favours(higher_is: str) -> str:
+    left, right = ("Favours control", "Favours TAC") if higher_is == "better" else ("Favours TAC", "Favours control")
+    return f"{left}   ←   risk ratio (log scale)   →   {right}"
+
+
 def _het_text(row: pd.Series) -> str:
     if pd.isna(row.get("q")):
         return "Heterogeneity: not applicable (one trial)"
     return f"Heterogeneity: Q = {row['q']:.2f} (df = {int(row['q_df'])}), p = {fmt_p(row['q_p'])}, I² = {row['i2']:.0f}%"
+
+
+def _subgroup_text(pooled: pd.DataFrame, groups) -> str:
+    """'Test for subgroup differences: ...' when at least two subgroups have an estimate."""
+    from .randeff import subgroup_test
+
+    sub = pooled[pooled.index.isin([g for g in groups if g])].reset_index()
+    if len(sub) < 2 or "log_rr" not in sub:
+        return ""
+    t = subgroup_test(sub.assign(analysis="x", outcome="x", method="m"), method="m")
+    if t.empty:
+        return ""
+    r = t.iloc[0]
+    return f"Test for subgroup differences: Q = {r['q_between']:.2f} (df = {int(r['df'])}), p = {fmt_p(r['p'])}"
 
 
 def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overall: bool = True) -> plt.Figure:
@@ -54,15 +91,18 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
     if show_overall and "all" in pooled.index:
         rows.append({"kind": "pool", "label": "Overall", "p": pooled.loc["all"], "sub": studies})
         rows.append({"kind": "het", "p": pooled.loc["all"]})
+        sg = _subgroup_text(pooled, groups)
+        if sg:
+            rows.append({"kind": "note", "text": sg})
 
     n = len(rows)
     height = 1.05 + 0.27 * (n + 2)
     fig = plt.figure(figsize=(11, height))
-    ax = fig.add_axes([0.44, 0.75 / height, 0.26, (n + 0.5) * 0.27 / height])
+    ax = fig.add_axes([0.45, 0.75 / height, 0.25, (n + 0.5) * 0.27 / height])
     ax.set_xscale("log")
     ax.set_ylim(n - 0.5, -1.2)
     txt = transforms.blended_transform_factory(fig.transFigure, ax.transData)
-    x_label, x_tac, x_ctl, x_rr, x_w = 0.01, 0.28, 0.365, 0.72, 0.965
+    x_label, x_tac, x_ctl, x_rr, x_w = 0.01, 0.27, 0.38, 0.72, 0.965
 
     def put(x, y, s, **kw):
         kw.setdefault("fontsize", 9)
@@ -121,25 +161,14 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
                                      closed=True, color=COLOURS["pool"]))
                 lo_all.append(p["ci_low"])
                 hi_all.append(p["ci_high"])
+        elif r["kind"] == "note":
+            put(x_label + 0.01, y, r["text"], fontsize=8, color="#444444")
         elif r["kind"] == "het":
             put(x_label + 0.01, y, _het_text(r["p"]), fontsize=8, color="#444444")
 
-    lo = min(lo_all + [0.5]) if lo_all else 0.1
-    hi = max(hi_all + [2.0]) if hi_all else 10
-    lo, hi = max(lo / 1.3, 0.005), min(hi * 1.3, 200)
-    ax.set_xlim(lo, hi)
-    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo <= t <= hi]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=8)
-    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    ax.axvline(1, color="black", lw=1)
+    _log_axis(ax, min(lo_all) if lo_all else 0.5, max(hi_all) if hi_all else 2.0, _favours(higher_is))
     if "all" in pooled.index and pd.notna(pooled.loc["all", "rr"]) and show_overall:
         ax.axvline(pooled.loc["all", "rr"], color=COLOURS["pool"], lw=1, ls=":")
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    left, right = ("Favours control", "Favours TAC") if higher_is == "better" else ("Favours TAC", "Favours control")
-    ax.set_xlabel(f"{left}   ←   risk ratio (log scale)   →   {right}", fontsize=8.5)
     notes = [f"Mantel–Haenszel fixed-effect risk ratio, rule {fd['method']}."]
     if has_unverified:
         notes.append(f"{UNVERIFIED_MARK} counts recalled from the trial's abstract, not verified against it.")
@@ -168,7 +197,8 @@ def quality_bars(studies: pd.DataFrame) -> plt.Figure:
 
     rct = studies[studies["design"] == "rct"].copy()
     rct["label"] = study_label(rct)
-    rct = rct.sort_values(["quality_score", "year"], ascending=[True, False])
+    unscored = rct.loc[rct["quality_score"].isna(), "label"].tolist()
+    rct = rct[rct["quality_score"].notna()].sort_values(["quality_score", "year"], ascending=[True, False])
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(rct) + 1.1))
     colours = ["#c0392b" if q <= 3 else "#e67e22" if q <= 5 else "#27ae60" for q in rct["quality_score"]]
     ax.barh(rct["label"], rct["quality_score"].astype(float), color=colours)
@@ -179,8 +209,10 @@ def quality_bars(studies: pd.DataFrame) -> plt.Figure:
     ax.set_xlabel("Delphi score (0–9; higher is better)")
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)
-    ax.text(0, -0.22, "red ≤ 3 (poor), orange 4–5 (average), green ≥ 6 (good)", transform=ax.transAxes,
-            fontsize=8, color="#444444")
+    note = "red ≤ 3 (poor), orange 4–5 (average), green ≥ 6 (good)"
+    if unscored:
+        note += f"; not scored yet: {', '.join(unscored)}"
+    ax.text(0, -0.22, note, transform=ax.transAxes, fontsize=8, color="#444444")
     fig.tight_layout()
     return fig
 
@@ -204,20 +236,9 @@ def outcome_plot(review, pooled: pd.DataFrame, analysis: str, method: str = "MH-
             ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=COLOURS["line"], lw=1)
             ax.plot([r["rr"]], [y], marker="s", ms=8, color=COLOURS["study"])
     ax.text(0.64, -0.9, "TAC vs control   RR (95% CI)", transform=txt, fontsize=9, weight="bold")
-    ax.set_xscale("log")
-    ax.axvline(1, color="black", lw=1)
     ax.set_ylim(len(t) - 0.5, -1.2)
-    ax.set_yticks([])
-    lo = np.nanmin(t["ci_low"].to_numpy(dtype=float))
-    hi = np.nanmax(t["ci_high"].to_numpy(dtype=float))
-    ax.set_xlim(max(min(lo, 0.5) / 1.3, 0.005), min(max(hi, 2) * 1.3, 200))
-    ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10) if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=8)
-    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_xlabel("risk ratio, TAC vs azathioprine (log scale)", fontsize=8.5)
+    _log_axis(ax, np.nanmin(t["ci_low"].to_numpy(dtype=float)), np.nanmax(t["ci_high"].to_numpy(dtype=float)),
+              "risk ratio, TAC vs azathioprine (log scale)")
     fig.text(0.01, 0.03, f"Single trial; rule {method} (0.5 added to every cell of an outcome with a zero cell).",
              fontsize=7.5, color="#444444")
     return fig
@@ -240,21 +261,10 @@ def cumulative_plot(cum: pd.DataFrame, title: str, higher_is: str = "better") ->
             ax.plot([r.rr], [y], marker="D", ms=7, color=COLOURS["pool"])
     ax.text(0.01, -1, "Year and trial(s) added", transform=txt, fontsize=9, weight="bold")
     ax.text(0.68, -1, "Cumulative RR (95% CI)", transform=txt, fontsize=9, weight="bold")
-    ax.set_xscale("log")
-    ax.axvline(1, color="black", lw=1)
     ax.set_ylim(n - 0.5, -1.5)
-    ax.set_yticks([])
     lo = np.nanmin(cum["ci_low"].to_numpy(dtype=float)) if n else 0.5
-    hi = np.nanmax(cum["ci_high"].to_numpy(dtype=float)) if n else 2
-    ax.set_xlim(max(min(lo, 0.5) / 1.3, 0.01), min(max(hi, 2) * 1.3, 100))
-    ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=8)
-    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    left, right = ("Favours control", "Favours TAC") if higher_is == "better" else ("Favours TAC", "Favours control")
-    ax.set_xlabel(f"{left}   ←   risk ratio (log scale)   →   {right}", fontsize=8.5)
+    hi = np.nanmax(cum["ci_high"].to_numpy(dtype=float)) if n else 2.0
+    _log_axis(ax, lo, hi, _favours(higher_is), floor=0.01, ceiling=100)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, weight="bold")
     return fig
 
@@ -289,19 +299,8 @@ def leave_one_out_plot(loo: pd.DataFrame, pooled: pd.DataFrame, review, method: 
             ax.plot([lo, hi], [y, y], color=COLOURS["line"], lw=1)
             ax.plot([rr], [y], marker="D" if kind == "full" else "s", ms=7,
                     color=COLOURS["pool"] if kind == "full" else COLOURS["study"])
-    ax.set_xscale("log")
-    ax.axvline(1, color="black", lw=1)
     ax.set_ylim(n - 0.5, -0.8)
-    ax.set_yticks([])
     vals = loo[["ci_low", "ci_high"]].to_numpy(dtype=float)
-    lo = np.nanmin(vals) if vals.size else 0.5
-    hi = np.nanmax(vals) if vals.size else 2
-    ax.set_xlim(max(min(lo, 0.5) / 1.3, 0.01), min(max(hi, 2) * 1.3, 100))
-    ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=8)
-    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_xlabel("Favours control   ←   risk ratio (log scale)   →   Favours TAC", fontsize=8.5)
+    _log_axis(ax, np.nanmin(vals) if vals.size else 0.5, np.nanmax(vals) if vals.size else 2.0, _favours("better"),
+              floor=0.01, ceiling=100)
     return fig

@@ -68,8 +68,26 @@ def _config_inited(app, config) -> None:
         f"built {facts['build_date']}.</p>"
     )
     config.html_theme_options = opts
+    # an empty default_mode makes pydata-sphinx-theme log a console error on every page
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "light")
+    config.html_context = context
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Drop repeated script entries (sphinx-thebe registers its inline script twice under
+    jupyter-book 1.0.4 and Sphinx 7, which throws "THEBE_JS_URL has already been declared")."""
+    seen, kept = set(), []
+    for js in context.get("script_files", []):
+        name = getattr(js, "filename", js) or ""  # an inline script has filename None or ""
+        key = (str(name), tuple(sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(js)
+    context["script_files"] = kept
 
 
 def setup(app):
     app.connect("config-inited", _config_inited, priority=900)
+    app.connect("html-page-context", _dedupe_scripts, priority=1000)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
