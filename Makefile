@@ -23,6 +23,7 @@ setup: $(STAMP)
 ## Re-execute the notebooks whose inputs (code, data files read, lib/) changed.
 notebooks: $(STAMP)
 	$(BIN)/livingreview validate data
+	$(BIN)/livingreview bibtex --output book/studies.bib
 	@start=$$(date +%s); $(BIN)/livingreview execute; \
 	  echo "notebook execution: $$(( $$(date +%s) - start )) s"
 

@@ -94,3 +94,14 @@ def test_prisma_diagram_adds_a_column_for_an_update(review):
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Update 2031" in texts and any("New studies included\nn = 2" == t for t in texts)
     plt.close(fig)
+
+
+def test_studies_bib_is_current():
+    """book/studies.bib is generated from studies.csv: `make notebooks` (livingreview bibtex) refreshes it."""
+    from livingreview.data import ROOT
+
+    review = lr.load_review(tables=["studies"])
+    expected = literature.bibtex(review.studies, skip_keys=literature.bib_keys(ROOT / "book" / "references.bib"))
+    assert (ROOT / "book" / "studies.bib").read_text(encoding="utf-8") == expected, "run `make notebooks`"
+    keys = literature.bib_keys(ROOT / "book" / "studies.bib") | literature.bib_keys(ROOT / "book" / "references.bib")
+    assert set(review.studies["study_id"]) <= keys

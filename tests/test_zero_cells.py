@@ -87,3 +87,17 @@ def test_mh_weights_sum_to_100_and_match_revman_definition():
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="zero-cell rule"):
         mh.pool(frame([1], [2], [1], [2]), None, "Peto")
+
+
+def test_distribution_functions_equal_scipy():
+    """The engine's own normal and chi-square tails (no scipy import at start-up) against scipy."""
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    q, df = rng.uniform(0, 80, 3000), rng.integers(1, 60, 3000)
+    assert_allclose(mh.chi2_sf(q, df), stats.chi2.sf(q, df), rtol=1e-12, atol=1e-15)
+    x = rng.normal(0, 6, 3000)
+    assert_allclose(mh.norm_sf(x), stats.norm.sf(x), rtol=1e-12, atol=1e-300)
+    for p in (0.9, 0.95, 0.975, 0.995):
+        assert_allclose(mh.norm_quantile(p), stats.norm.ppf(p), rtol=1e-14)
+    assert np.isnan(mh.chi2_sf([np.nan], [1])).all() and mh.chi2_sf([0.0], [3])[0] == 1.0

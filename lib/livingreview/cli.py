@@ -5,6 +5,7 @@ Sub-commands::
     livingreview validate [DATA_DIR]
     livingreview pool FILE.csv [--by COLUMN] [--method MH|MH-cc|both]
     livingreview add-trial FILE.yaml [--data-dir DIR] [--edition YEAR]
+    livingreview bibtex [--output book/studies.bib]
     livingreview execute [--force] [NOTEBOOK ...]
     livingreview stale [NOTEBOOK ...]
 
@@ -142,6 +143,27 @@ def cmd_add_trial(args) -> int:
     return 0
 
 
+def cmd_bibtex(args) -> int:
+    from pathlib import Path
+
+    from .data import ROOT, DataError, load_review
+    from .literature import bib_keys, bibtex
+
+    try:
+        studies = load_review(args.data_dir, tables=["studies"]).studies
+    except DataError as exc:
+        return _fail(exc)
+    text = bibtex(studies, skip_keys=bib_keys(ROOT / "book" / "references.bib"))
+    if args.output:
+        out = Path(args.output)
+        if not out.exists() or out.read_text(encoding="utf-8") != text:
+            out.write_text(text, encoding="utf-8")
+            print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_execute(args) -> int:
     from .notebooks import execute_stale
 
@@ -191,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=str(DATA_DIR), help="folder of the data files (default: data/)")
     p.add_argument("--edition", type=int, help="edition for added_in when the file omits it (default: this year)")
     p.set_defaults(func=cmd_add_trial)
+
+    p = sub.add_parser("bibtex", help="BibTeX entries of every study in studies.csv (for book/studies.bib)")
+    p.add_argument("--data-dir", default=str(DATA_DIR))
+    p.add_argument("--output", help="write here (only when the content changed) instead of stdout")
+    p.set_defaults(func=cmd_bibtex)
 
     p = sub.add_parser("execute", help="re-execute stale notebooks in place (all with --force)")
     p.add_argument("notebooks", nargs="*")

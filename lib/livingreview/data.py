@@ -103,26 +103,6 @@ def load_schema(name: str, data_dir: Path | str = DATA_DIR) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-_INT = re.compile(r"^[+-]?[0-9]+$")
-
-
-def _convert(value: str, ftype: str):
-    """Convert one CSV cell to the schema type; raise ValueError with a reason."""
-    if ftype == "integer":
-        if not _INT.match(value):
-            raise ValueError(f"'{value}' is not a whole number")
-        return int(value)
-    if ftype == "number":
-        try:
-            out = float(value)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a number") from None
-        if out != out or out in (float("inf"), float("-inf")):
-            raise ValueError(f"'{value}' is not a finite number")
-        return out
-    return value
-
-
 def read_table(
     path: Path | str,
     schema: dict,
@@ -187,9 +167,8 @@ def read_table(
     if missing or dupes:
         return None
 
-    records: list[dict] = []
+    rows: list[list[str]] = []
     lines: list[int] = []
-    seen_unique: dict[str, dict] = {c: {} for c, f in fields.items() if f.get("constraints", {}).get("unique")}
     prev_line = 1
     while True:
         try:
@@ -208,51 +187,18 @@ def read_table(
                 Problem(shown, line, None, f"ragged line: {len(row)} fields where the header has {len(header)}")
             )
             continue
-        rec: dict = {}
-        for col, raw in zip(header, row):
-            value = raw.strip()
-            spec = fields.get(col)
-            if spec is None:
-                rec[col] = value if value else None
-                continue
-            cons = spec.get("constraints", {}) if check_constraints else {}
-            if value == "":
-                rec[col] = None
-                if cons.get("required"):
-                    problems.append(Problem(shown, line, col, "value is required but empty"))
-                continue
-            try:
-                typed = _convert(value, spec["type"])
-            except ValueError as exc:
-                problems.append(Problem(shown, line, col, f"{exc} (expected {spec['type']})"))
-                rec[col] = None
-                continue
-            rec[col] = typed
-            if "enum" in cons and typed not in cons["enum"]:
-                allowed = ", ".join(map(str, cons["enum"]))
-                problems.append(Problem(shown, line, col, f"'{value}' is not one of: {allowed}"))
-            if "pattern" in cons and not re.fullmatch(cons["pattern"], value):
-                problems.append(Problem(shown, line, col, f"'{value}' does not match the pattern {cons['pattern']}"))
-            if "minimum" in cons and typed < cons["minimum"]:
-                problems.append(Problem(shown, line, col, f"{value} is below the minimum {cons['minimum']}"))
-            if "maximum" in cons and typed > cons["maximum"]:
-                problems.append(Problem(shown, line, col, f"{value} is above the maximum {cons['maximum']}"))
-            if col in seen_unique:
-                if typed in seen_unique[col]:
-                    problems.append(
-                        Problem(shown, line, col, f"'{value}' is not unique (also on line {seen_unique[col][typed]})")
-                    )
-                else:
-                    seen_unique[col][typed] = line
-        records.append(rec)
+        rows.append(row)
         lines.append(line)
+
+    found: list[tuple[int, int, int, Problem]] = []  # (row, column, check) order, as a reader reads
+    frame = _typed_columns(rows, header, fields, lines, shown, check_constraints, found)
+    problems.extend(p for *_, p in sorted(found, key=lambda t: t[:3]))
 
     key = schema.get("primaryKey") if check_constraints else None
     if key:
         first: dict[tuple, int] = {}
-        for rec, line in zip(records, lines):
-            k = tuple(rec.get(c) for c in key)
-            if any(v is None for v in k):
+        for k, line in zip(frame[key].itertuples(index=False, name=None), lines):
+            if any(pd.isna(v) for v in k):
                 continue
             if k in first:
                 problems.append(
@@ -261,16 +207,82 @@ def read_table(
                 )
             else:
                 first[k] = line
-
-    columns = list(header)
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    for col in columns:
-        spec = fields.get(col)
-        if spec and spec["type"] == "integer":
-            frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
-        elif spec and spec["type"] == "number":
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
     return Table(name or path.stem, path, frame, lines)
+
+
+_NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+
+def _typed_columns(rows, header, fields, lines, shown, check_constraints, found) -> pd.DataFrame:
+    """Type and check every cell, one column at a time (vectorised; loops only over bad cells)."""
+    raw = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    lines_arr = np.asarray(lines, dtype=int)
+    out = {}
+    for ci, col in enumerate(header):
+        text = raw[col].astype(str).str.strip() if len(raw) else pd.Series([], dtype=object)
+        text = text.reset_index(drop=True)
+        empty = (text == "").to_numpy(dtype=bool)
+        spec = fields.get(col)
+
+        def report(mask, check, message):
+            for i in np.flatnonzero(mask):
+                found.append((int(i), ci, check, Problem(shown, int(lines_arr[i]), col, message(i))))
+
+        if spec is None:
+            out[col] = text.where(~empty, None)
+            continue
+        cons = spec.get("constraints", {}) if check_constraints else {}
+        if cons.get("required"):
+            report(empty, 0, lambda i: "value is required but empty")
+        ftype = spec["type"]
+        values = text.to_numpy(dtype=object)
+        if ftype == "integer":
+            ok = text.str.fullmatch(r"[+-]?[0-9]+").fillna(False).to_numpy(dtype=bool)
+            bad = ~empty & ~ok
+            report(bad, 1, lambda i: f"'{values[i]}' is not a whole number (expected integer)")
+            typed = pd.array([int(v) if good else None for v, good in zip(values, ok)], dtype="Int64")
+            valid = ok
+        elif ftype == "number":
+            num = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float)
+            lowered = text.str.lower().to_numpy(dtype=object)
+            non_finite = np.array([v in _NON_FINITE for v in lowered], dtype=bool)
+            bad_num = ~empty & np.isnan(num) & ~non_finite
+            bad_fin = ~empty & (non_finite | np.isinf(num))
+            report(bad_num, 1, lambda i: f"'{values[i]}' is not a number (expected number)")
+            report(bad_fin, 1, lambda i: f"'{values[i]}' is not a finite number (expected number)")
+            valid = ~empty & ~bad_num & ~bad_fin
+            typed = pd.Series(np.where(valid, num, np.nan), dtype=float)
+        else:
+            valid = ~empty
+            typed = text.where(~empty, None)
+        typed_s = pd.Series(typed).reset_index(drop=True)
+        if "enum" in cons:
+            allowed = ", ".join(map(str, cons["enum"]))
+            report(valid & ~typed_s.isin(cons["enum"]).to_numpy(dtype=bool), 2,
+                   lambda i: f"'{values[i]}' is not one of: {allowed}")
+        if "pattern" in cons:
+            match = text.str.fullmatch(cons["pattern"]).fillna(False).to_numpy(dtype=bool)
+            report(valid & ~match, 3, lambda i: f"'{values[i]}' does not match the pattern {cons['pattern']}")
+        if "minimum" in cons or "maximum" in cons:
+            nums = pd.to_numeric(typed_s, errors="coerce").to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                if "minimum" in cons:
+                    report(valid & (nums < cons["minimum"]), 4,
+                           lambda i: f"{values[i]} is below the minimum {cons['minimum']}")
+                if "maximum" in cons:
+                    report(valid & (nums > cons["maximum"]), 5,
+                           lambda i: f"{values[i]} is above the maximum {cons['maximum']}")
+        if cons.get("unique"):
+            keyed = typed_s.where(pd.Series(valid))
+            dup = (keyed.duplicated(keep="first") & keyed.notna()).to_numpy(dtype=bool)
+            if dup.any():
+                first_line = {}
+                for i, v in enumerate(keyed):
+                    if pd.notna(v) and v not in first_line:
+                        first_line[v] = int(lines_arr[i])
+                report(dup, 6, lambda i: f"'{values[i]}' is not unique (also on line {first_line[keyed.iloc[i]]})")
+        out[col] = typed_s.where(pd.Series(valid), None) if ftype == "string" else typed_s
+    return pd.DataFrame(out, columns=header)
 
 
 def check_counts(table: Table, problems: list[Problem], *, provenance: bool = True) -> None:

@@ -293,3 +293,51 @@ def prisma_diagram(review: Review) -> plt.Figure:
             prev_y = y
             y -= 1.25
     return fig
+
+
+def _bib_escape(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("&", "\\&").replace(
+        "%", "\\%").replace("#", "\\#").replace("_", "\\_")
+
+
+def _bib_author(name: str) -> str:
+    """'Surname AB' -> 'Surname, A. B.'; anything else is kept whole as a corporate name."""
+    parts = str(name).rsplit(" ", 1)
+    if len(parts) == 2 and parts[1].isalpha() and parts[1].isupper() and len(parts[1]) <= 3:
+        return f"{_bib_escape(parts[0])}, {' '.join(c + '.' for c in parts[1])}"
+    return "{" + _bib_escape(name) + "}"
+
+
+def bibtex(studies: pd.DataFrame, skip_keys=()) -> str:
+    """BibTeX entries (``@misc``) for every study in ``studies.csv``, keyed by ``study_id``.
+
+    Written to ``book/studies.bib`` by ``livingreview bibtex`` (and ``make notebooks``), so every
+    included study, confirmed or candidate, is in the book's bibliography with its DOI or PMID
+    where known. Keys already in ``book/references.bib`` (with full titles) are skipped.
+    """
+    out = ["% Generated from data/studies.csv by `livingreview bibtex`: do not edit by hand.", ""]
+    for r in studies.sort_values("study_id").itertuples():
+        if r.study_id in skip_keys:
+            continue
+        fields = {
+            "author": _bib_author(r.first_author) + " and others",
+            "title": _bib_escape(f"{r.first_author} {r.year}: {DESIGN_LABELS[r.design].split(' (')[0].lower()} "
+                                 f"of tacrolimus ({REGIMEN_LABELS[r.regimen]}) in lupus nephritis"),
+            "year": str(r.year),
+            "howpublished": _bib_escape(r.journal) if pd.notna(r.journal) else "",
+            "doi": str(r.doi) if pd.notna(r.doi) else "",
+            "note": "; ".join(x for x in (f"PMID {int(r.pmid)}" if pd.notna(r.pmid) else "",
+                                          "candidate: identity not certain" if r.confidence == "candidate" else "")
+                              if x),
+        }
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+        out.append(f"@misc{{{r.study_id},\n{body}\n}}\n")
+    return "\n".join(out)
+
+
+def bib_keys(path) -> set[str]:
+    """Entry keys of a BibTeX file."""
+    import re
+    from pathlib import Path
+
+    return set(re.findall(r"@\w+\{([^,\s]+),", Path(path).read_text(encoding="utf-8")))

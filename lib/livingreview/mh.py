@@ -61,12 +61,13 @@ Viechtbauer W. metafor, ``R/rma.mh.r``.
 """
 from __future__ import annotations
 
+import math
+import statistics
 import warnings
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special  # lighter to import than scipy.stats
 
 METHODS = ("MH", "MH-cc")
 
@@ -76,6 +77,51 @@ POOLED_COLUMNS = [
     "rr", "ci_low", "ci_high", "z", "p", "q", "q_df", "q_p", "i2",
 ]
 _COUNTS = ["tac_events", "tac_total", "ctl_events", "ctl_total"]
+
+
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def norm_quantile(p: float) -> float:
+    """Standard normal quantile (scalar), from the standard library."""
+    return statistics.NormalDist().inv_cdf(p)
+
+
+def norm_sf(x) -> np.ndarray:
+    """Standard normal upper tail, Φ(−x) = erfc(x/√2)/2, elementwise (NaN stays NaN)."""
+    x = np.asarray(x, dtype=float)
+    out = np.full(x.shape, np.nan)
+    ok = ~np.isnan(x)
+    out[ok] = 0.5 * _ERFC(x[ok] / math.sqrt(2)).astype(float)
+    return out
+
+
+def chi2_sf(q, df) -> np.ndarray:
+    """Upper tail of χ² with whole-number degrees of freedom, elementwise, in closed form.
+
+    With x = q/2 and m = ⌊df/2⌋ (Abramowitz & Stegun 26.4.4–26.4.5):
+    even df: e^(−x) Σ_{i<m} x^i / i!;  odd df: erfc(√x) + e^(−x) Σ_{i=1..m} x^(i−1/2) / Γ(i + 1/2).
+    (scipy.stats is not imported: it costs seconds at start-up for three functions.)
+    """
+    q = np.asarray(q, dtype=float)
+    df = np.asarray(df, dtype=float)
+    q, df = np.broadcast_arrays(q, df)
+    out = np.full(q.shape, np.nan)
+    ok = ~np.isnan(q) & ~np.isnan(df) & (df >= 1) & (df == np.round(df))
+    x = np.maximum(q[ok], 0) / 2
+    d = df[ok].astype(int)
+    odd = d % 2 == 1
+    res = np.where(odd, _ERFC(np.sqrt(x)).astype(float) if x.size else x, 0.0)
+    m = d // 2
+    ex = np.exp(-x)
+    for i in range(int(m.max()) if m.size else 0):
+        even_term = np.exp(i * np.log(np.where(x > 0, x, 1.0)) - math.lgamma(i + 1)) if i else np.ones_like(x)
+        even_term = np.where((x == 0) & (i > 0), 0.0, even_term)
+        odd_term = np.exp((i + 0.5) * np.log(np.where(x > 0, x, 1.0)) - math.lgamma(i + 1.5))
+        odd_term = np.where(x == 0, 0.0, odd_term)
+        res = res + ex * np.where(i < m, np.where(odd, odd_term, even_term), 0.0)
+    out[ok] = np.minimum(res, 1.0)
+    return out
 
 
 class DegeneratePoolWarning(RuntimeWarning):
@@ -134,7 +180,7 @@ def study_table(frame: pd.DataFrame, method: str = "MH-cc", level: float = 0.95)
     mh_s = inc * mc * mn1 / big_n
     mh_p = inc * (mn1 * mn2 * (ma + mc) - ma * mc * big_n) / big_n**2
 
-    zq = special.ndtri(0.5 + level / 2)
+    zq = norm_quantile(0.5 + level / 2)
     se = np.sqrt(var)
     out = frame.copy()
     out["zero_cell"] = zero
@@ -215,10 +261,10 @@ def pool(
         enough = k_y >= 2
         q = np.where(enough, q, np.nan)
         q_df = np.where(enough, q_df, np.nan)
-        q_p = np.where(enough, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
+        q_p = np.where(enough, chi2_sf(q, np.maximum(q_df, 1)), np.nan)
         i2 = np.where(enough, np.where(q > 0, np.maximum(0.0, (q - q_df) / q) * 100, 0.0), np.nan)
 
-    zq = special.ndtri(0.5 + level / 2)
+    zq = norm_quantile(0.5 + level / 2)
     z = log_rr / se
     out = keys.reset_index(drop=True).copy()
     out["method"] = method
@@ -229,7 +275,7 @@ def pool(
     out["ci_low"] = np.exp(log_rr - zq * se)
     out["ci_high"] = np.exp(log_rr + zq * se)
     out["z"] = z
-    out["p"] = 2 * special.ndtr(-np.abs(z))
+    out["p"] = 2 * norm_sf(np.abs(z))
     out["q"], out["q_df"], out["q_p"], out["i2"] = q, q_df, q_p, i2
     out["log_rr"], out["se_log_rr"] = log_rr, se
     _warn_degenerate(out, by, degenerate, np.isnan(se) & ~degenerate)

@@ -6,8 +6,8 @@ through :func:`execute`, the inputs it used are written into its metadata under
 
 ``code``
     SHA-256 of its code cells (a text change in markdown does not re-execute);
-``lib``
-    SHA-256 of every ``.py`` file of this package;
+``lib``, ``modules``
+    SHA-256 of the modules of this package that the kernel imported, and their list;
 ``inputs``
     ``{path: sha256}`` of every data file the kernel actually read through
     :mod:`livingreview.data` (recorded by the kernel itself, so the list cannot
@@ -38,8 +38,10 @@ JB_CACHE = ROOT / "_build" / ".jupyter_cache"
 META_KEY = "livingreview"
 
 _PROBE = (
-    "import json as _json, livingreview.data as _lrd\n"
-    "print(_json.dumps(sorted(str(p) for p in _lrd.FILES_READ)))"
+    "import json as _json, sys as _sys, livingreview.data as _lrd\n"
+    "print(_json.dumps({'files': sorted(str(p) for p in _lrd.FILES_READ),\n"
+    "                   'modules': sorted(m.__file__ for n, m in list(_sys.modules.items())\n"
+    "                                     if n.split('.')[0] == 'livingreview' and getattr(m, '__file__', None))}))"
 )
 
 
@@ -50,12 +52,18 @@ def notebook_paths(paths=None) -> list[Path]:
     return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]-*.ipynb"))
 
 
-def lib_digest() -> str:
-    """SHA-256 over the package's source files (names and contents)."""
+def lib_digest(modules=None) -> str:
+    """SHA-256 over source files of the package (names and contents).
+
+    ``modules``: the files to include (relative to the repository root); default every ``.py``
+    file of the package. A notebook records the modules its kernel actually imported, so a change
+    to, say, the command line does not make every notebook stale.
+    """
     h = hashlib.sha256()
-    for p in sorted(PACKAGE_DIR.rglob("*.py")):
+    paths = sorted(PACKAGE_DIR.rglob("*.py")) if modules is None else sorted(ROOT / m for m in modules)
+    for p in paths:
         h.update(str(p.relative_to(PACKAGE_DIR)).encode())
-        h.update(p.read_bytes())
+        h.update(p.read_bytes() if p.exists() else b"<missing>")
     return h.hexdigest()
 
 
@@ -86,8 +94,9 @@ def stale_reasons(path: Path | str) -> list[str]:
     reasons = []
     if rec.get("code") != code_digest(nb):
         reasons.append("its code cells changed")
-    if rec.get("lib") != lib_digest():
-        reasons.append("lib/livingreview changed")
+    modules = rec.get("modules")
+    if rec.get("lib") != lib_digest(modules):
+        reasons.append("lib/livingreview changed" + ("" if modules is None else " (a module it imports)"))
     return reasons + stale_reasons_for_inputs(rec.get("inputs", {}))
 
 
@@ -122,11 +131,13 @@ def execute(path: Path | str, timeout: int = 600) -> float:
     duration = time.perf_counter() - start
     probe = nb.cells.pop()
     text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
-    read = json.loads(text.strip().splitlines()[-1]) if text.strip() else []
-    inputs = {_rel(Path(p)): file_digest(p) for p in read if Path(p).exists()}
+    probe_out = json.loads(text.strip().splitlines()[-1]) if text.strip() else {"files": [], "modules": []}
+    inputs = {_rel(Path(p)): file_digest(p) for p in probe_out["files"] if Path(p).exists()}
+    modules = sorted(_rel(Path(m)) for m in probe_out["modules"])
     nb.metadata[META_KEY] = {
         "code": code_digest(nb),
-        "lib": lib_digest(),
+        "lib": lib_digest(modules),
+        "modules": modules,
         "inputs": dict(sorted(inputs.items())),
         "duration_s": round(duration, 1),
     }
