@@ -368,6 +368,28 @@ class Review:
     register: pd.DataFrame | None = None
     grade: pd.DataFrame | None = None
 
+    # -- the outcome vocabulary, asked for by name (one place instead of set_index everywhere)
+    def _vocab(self, column: str) -> pd.Series:
+        return self.vocabulary.set_index("outcome")[column]
+
+    def label(self, outcome: str) -> str:
+        """Human label of an outcome ('Complete renal response')."""
+        return self._vocab("label")[outcome]
+
+    def higher_is(self, outcome: str) -> str:
+        """'better' for responses, 'worse' for harms."""
+        return self._vocab("higher_is")[outcome]
+
+    @property
+    def labels(self) -> pd.Series:
+        """Outcome id → label, in vocabulary order."""
+        return self._vocab("label")
+
+    @property
+    def kind(self) -> pd.Series:
+        """Outcome id → analysis kind (efficacy, safety, maintenance)."""
+        return self._vocab("kind")
+
 
 def _closure(names) -> list[str]:
     """The requested tables plus those their cross-file checks need, in :data:`TABLES` order."""
