@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .analysis import EDITION_2016, study_label
+from .pools import EDITION_2016, study_label
 from .data import Review
 
 DESIGN_LABELS = {"case_series": "Case series (≤10 patients)", "cohort": "Uncontrolled cohort (>10 patients)",
