@@ -58,9 +58,9 @@ def test_a_wrong_study_row_is_named(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     path = data / "studies.csv"
-    text = path.read_text(encoding="utf-8").replace("tse2007,Tse KC,2007,Lupus 2007;16:46-51,,17283585,,"
+    text = path.read_text(encoding="utf-8").replace("tse2007,Tse KC,2007,,Lupus 2007;16:46-51,,17283585,,"
                                                     "Hong Kong (China),asian,case_series,switch",
-                                                    "tse2007,Tse KC,2007,Lupus 2007;16:46-51,,17283585,,"
+                                                    "tse2007,Tse KC,2007,,Lupus 2007;16:46-51,,17283585,,"
                                                     "Hong Kong (China),asian,cohort,switch")
     path.write_text(text, encoding="utf-8")
     bad = literature.unexplained_mismatches(lr.load_review(data))
@@ -100,8 +100,29 @@ def test_studies_bib_is_current():
     """book/studies.bib is generated from studies.csv: `make notebooks` (livingreview bibtex) refreshes it."""
     from livingreview.data import ROOT
 
-    review = lr.load_review(tables=["studies"])
-    expected = literature.bibtex(review.studies, skip_keys=literature.bib_keys(ROOT / "book" / "references.bib"))
+    review = lr.load_review(tables=["studies", "update_register"])
+    expected = literature.bibtex(review.studies, skip_keys=literature.bib_keys(ROOT / "book" / "references.bib"),
+                                 register=review.register)
     assert (ROOT / "book" / "studies.bib").read_text(encoding="utf-8") == expected, "run `make notebooks`"
     keys = literature.bib_keys(ROOT / "book" / "studies.bib") | literature.bib_keys(ROOT / "book" / "references.bib")
     assert set(review.studies["study_id"]) <= keys
+    assert set(review.register["study_id"]) <= keys, "every trial of the update register is in the bibliography"
+
+
+def test_bibtex_uses_verified_fields_and_says_when_title_is_missing():
+    studies = pd.DataFrame([
+        {"study_id": "abc2020", "first_author": "Abc D", "year": 2020, "title": "A verified title",
+         "journal": "Lupus 2020;29(3):100-110", "doi": "10.1000/xyz", "pmid": 123, "trial_registration": None,
+         "design": "rct", "regimen": "duo", "confidence": "confirmed"},
+        {"study_id": "def2019", "first_author": "Def E", "year": 2019, "title": None,
+         "journal": "not verified", "doi": None, "pmid": None, "trial_registration": None,
+         "design": "cohort", "regimen": "triple", "confidence": "candidate"}])
+    register = pd.DataFrame([{"study_id": "ghi2022", "round": 2026, "first_author": "Ghi F", "year": 2022,
+                              "title": "Found later", "journal": None, "doi": None, "registration": "NCT0001",
+                              "status": "awaiting_data"}])
+    text = literature.bibtex(studies, register=register)
+    assert "@article{abc2020" in text and "title = {{A verified title}}" in text
+    assert "journal = {Lupus}" in text and "volume = {29}" in text and "number = {3}" in text
+    assert "pages = {100--110}" in text and "doi = {10.1000/xyz}" in text and "PMID 123" in text
+    assert "@misc{def2019" in text and "title = {{Title not verified}}" in text
+    assert "@misc{ghi2022" in text and "awaiting data" in text and "NCT0001" in text

@@ -150,10 +150,10 @@ def cmd_bibtex(args) -> int:
     from .literature import bib_keys, bibtex
 
     try:
-        studies = load_review(args.data_dir, tables=["studies"]).studies
+        review = load_review(args.data_dir, tables=["studies", "update_register"])
     except DataError as exc:
         return _fail(exc)
-    text = bibtex(studies, skip_keys=bib_keys(ROOT / "book" / "references.bib"))
+    text = bibtex(review.studies, skip_keys=bib_keys(ROOT / "book" / "references.bib"), register=review.register)
     if args.output:
         out = Path(args.output)
         if not out.exists() or out.read_text(encoding="utf-8") != text:
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--edition", type=int, help="edition for added_in when the file omits it (default: this year)")
     p.set_defaults(func=cmd_add_trial)
 
-    p = sub.add_parser("bibtex", help="BibTeX entries of every study in studies.csv (for book/studies.bib)")
+    p = sub.add_parser("bibtex", help="BibTeX entries of every study in studies.csv and every trial of update_register.csv (for book/studies.bib)")
     p.add_argument("--data-dir", default=str(DATA_DIR))
     p.add_argument("--output", help="write here (only when the content changed) instead of stdout")
     p.set_defaults(func=cmd_bibtex)

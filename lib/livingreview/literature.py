@@ -7,6 +7,8 @@ the computed marginals with the figures the review printed
 """
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -308,30 +310,93 @@ def _bib_author(name: str) -> str:
     return "{" + _bib_escape(name) + "}"
 
 
-def bibtex(studies: pd.DataFrame, skip_keys=()) -> str:
-    """BibTeX entries (``@misc``) for every study in ``studies.csv``, keyed by ``study_id``.
+_CITATION = re.compile(r"^(?P<journal>.+?) (?P<year>\d{4});(?P<volume>\d+)?(?:\((?P<number>[^)]+)\))?(?::(?P<pages>[\w-]+))?$")
 
-    Written to ``book/studies.bib`` by ``livingreview bibtex`` (and ``make notebooks``), so every
-    included study, confirmed or candidate, is in the book's bibliography with its DOI or PMID
-    where known. Keys already in ``book/references.bib`` (with full titles) are skipped.
+REGISTER_STATUS = {"included": "included in the living review",
+                   "awaiting_data": "eligible, awaiting data",
+                   "ineligible": "not eligible"}
+
+
+def _journal_parts(citation) -> dict:
+    """Split 'Journal YYYY;vol(issue):pages' (as stored in ``journal``) into BibTeX fields.
+
+    Returns ``{}`` when the text is missing or not a verified citation ("not verified …").
     """
-    out = ["% Generated from data/studies.csv by `livingreview bibtex`: do not edit by hand.", ""]
+    if citation is None or pd.isna(citation) or str(citation).startswith("not verified"):
+        return {}
+    m = _CITATION.match(str(citation).strip())
+    if not m:
+        return {"journal": _bib_escape(citation)}
+    out = {"journal": _bib_escape(m["journal"])}
+    if m["volume"]:
+        out["volume"] = m["volume"]
+    if m["number"]:
+        out["number"] = m["number"]
+    if m["pages"]:
+        out["pages"] = m["pages"].replace("-", "--")
+    return out
+
+
+def _authors(first_author) -> str:
+    """First author plus 'and others'; a corporate or placeholder name stays alone."""
+    a = _bib_author(first_author)
+    return a if a.startswith("{") else a + " and others"
+
+
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _entry(key: str, author: str, year, title: str, parts: dict, doi: str, notes: list[str]) -> str:
+    fields = {"author": author, "title": "{" + _bib_escape(title) + "}" if title else "{Title not verified}",
+              "year": str(year)}
+    fields.update(parts)
+    if doi:
+        fields["doi"] = doi
+    note = "; ".join(n for n in notes if n)
+    if note:
+        fields["note"] = _bib_escape(note)
+    kind = "article" if "journal" in parts else "misc"
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+    return f"@{kind}{{{key},\n{body}\n}}\n"
+
+
+def bibtex(studies: pd.DataFrame, skip_keys=(), register: pd.DataFrame | None = None) -> str:
+    """BibTeX entries for every study in ``studies.csv`` and every trial of ``update_register.csv``.
+
+    Keyed by ``study_id``. Written to ``book/studies.bib`` by ``livingreview bibtex`` (and ``make
+    notebooks``). An entry is ``@article`` when the journal is known (``journal`` of the form
+    ``"Journal YYYY;volume(issue):pages"`` is split into those fields) and ``@misc`` otherwise. The
+    title is the verified one (column ``title``); an entry without a verified title says
+    "Title not verified" rather than inventing one. ``doi`` (rendered as a link by
+    sphinxcontrib-bibtex) and PMID are given where verified. Trials of the update register that
+    are not in ``studies.csv`` (awaiting data, ineligible) get an entry too, with their status in
+    the note, so readers see every trial found since 2016. Keys already in ``book/references.bib``
+    (``skip_keys``) are skipped.
+    """
+    out = ["% Generated from data/studies.csv and data/update_register.csv by `livingreview bibtex`:",
+           "% do not edit by hand.", ""]
     for r in studies.sort_values("study_id").itertuples():
         if r.study_id in skip_keys:
             continue
-        fields = {
-            "author": _bib_author(r.first_author) + " and others",
-            "title": _bib_escape(f"{r.first_author} {r.year}: {DESIGN_LABELS[r.design].split(' (')[0].lower()} "
-                                 f"of tacrolimus ({REGIMEN_LABELS[r.regimen]}) in lupus nephritis"),
-            "year": str(r.year),
-            "howpublished": _bib_escape(r.journal) if pd.notna(r.journal) else "",
-            "doi": str(r.doi) if pd.notna(r.doi) else "",
-            "note": "; ".join(x for x in (f"PMID {int(r.pmid)}" if pd.notna(r.pmid) else "",
-                                          "candidate: identity not certain" if r.confidence == "candidate" else "")
-                              if x),
-        }
-        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
-        out.append(f"@misc{{{r.study_id},\n{body}\n}}\n")
+        title = _text(getattr(r, "title", None))
+        notes = [f"PMID {int(r.pmid)}" if pd.notna(r.pmid) else "",
+                 f"Trial registration {r.trial_registration}" if pd.notna(r.trial_registration) else "",
+                 "" if title else (f"{DESIGN_LABELS[r.design].split(' (')[0]} of tacrolimus "
+                                   f"({REGIMEN_LABELS[r.regimen]}) in lupus nephritis"),
+                 "candidate: identity not certain" if r.confidence == "candidate" else ""]
+        out.append(_entry(r.study_id, _authors(r.first_author), r.year, title,
+                          _journal_parts(r.journal), _text(r.doi), notes))
+    if register is not None:
+        seen = set(studies["study_id"]) | set(skip_keys)
+        for r in register.sort_values("study_id").itertuples():
+            if r.study_id in seen:
+                continue
+            author = _authors(r.first_author)
+            notes = [f"Trial registration {r.registration}" if pd.notna(r.registration) else "",
+                     f"Found in the {r.round} search: {REGISTER_STATUS.get(r.status, r.status)}"]
+            out.append(_entry(r.study_id, author, r.year, _text(r.title), _journal_parts(r.journal),
+                              _text(r.doi), notes))
     return "\n".join(out)
 
 
