@@ -41,6 +41,7 @@ TABLES = (
     "changelog",
     "update_register",
     "grade",
+    "labels",
 )
 
 #: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
@@ -347,7 +348,7 @@ ATTRIBUTES = {
     "studies": "studies", "outcomes": "outcomes", "outcome_vocabulary": "vocabulary",
     "published_estimates": "published", "ambiguous_counts": "ambiguous", "search_flow": "search_flow",
     "patient_characteristics": "patients", "published_tables": "published_tables", "changelog": "changelog",
-    "update_register": "register", "grade": "grade",
+    "update_register": "register", "grade": "grade", "labels": "labels",
 }
 
 
@@ -367,6 +368,7 @@ class Review:
     changelog: pd.DataFrame | None = None
     register: pd.DataFrame | None = None
     grade: pd.DataFrame | None = None
+    labels: pd.DataFrame | None = None
 
 
 def _closure(names) -> list[str]:
