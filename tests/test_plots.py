@@ -26,14 +26,14 @@ def test_forest_plot_marks_missing_and_unverified(review):
     assert "not available" in t  # Li 2012 has no counts
     assert any(x.startswith("Chen 2011 †") for x in t)
     assert any("Test for subgroup differences" in x for x in t)
-    assert any(x.startswith("Heterogeneity: Q =") for x in t)
-    assert any("Favours TAC" in ax.get_xlabel() for ax in fig.axes)
+    assert any(x.startswith("Heterogeneity: Chi² =") for x in t)
+    assert "Favours TAC" in t
 
 
 def test_forest_plot_with_no_counts_at_all(review):
     fig = plots.forest_plot(analysis.forest_data(review, "safety", "infection"), higher_is="worse")
     assert texts(fig).count("not available") == len(analysis.trial_rows(review, "safety")["study_id"].unique())
-    assert fig.axes[0].get_xlabel().startswith("Favours TAC")
+    assert "Favours TAC" in texts(fig) and "Favours control" in texts(fig)
 
 
 def test_other_figures(review, pooled):
@@ -52,3 +52,41 @@ def test_saved_files_are_reproducible(review, tmp_path):
     b = plots.save_figure(plots.forest_plot(fd), "x", tmp_path / "b")
     for pa, pb in zip(a, b):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
+
+
+def test_forest_plot_revman_elements_and_caveat(review):
+    fig = plots.forest_plot(analysis.forest_data(review, "efficacy", "complete_response"))
+    t = texts(fig)
+    assert any("M-H, Fixed, 95% CI" in x for x in t)
+    assert any(x.startswith("Test for overall effect: Z =") for x in t)
+    assert any(x.startswith("Mok 2016 ‡") for x in t)  # derived from a percentage
+    assert any("‡ counts derived from a reported percentage" in x for x in t)
+    # duo vs triple differ (p = 0.001 < 0.10): the overall diamond carries a caveat
+    assert any(x.startswith("Caution: the regimens differ") for x in t)
+    assert any("Favours TAC" == x for x in t)
+    w, h = fig.get_size_inches()
+    assert w == plots.FIGURE_WIDTH <= 7.7  # fits the text column at 100 dpi (about 760 px)
+    sizes = [tx.get_fontsize() for ax in fig.axes for tx in ax.texts]
+    assert min(sizes) >= 8  # 8 pt at 100 dpi is 11 px
+
+
+def test_no_caveat_without_subgroup_difference(review):
+    fig = plots.forest_plot(analysis.forest_data(review, "efficacy", "total_response"))
+    assert not any(x.startswith("Caution") for x in texts(fig))
+
+
+def test_maintenance_plot_separates_directions(review, pooled):
+    fig = plots.outcome_plot(review, pooled, "maintenance", comparator="azathioprine")
+    t = texts(fig)
+    assert "Higher is better" in t and "Higher is worse" in t
+    assert "← Favours control" in t and "← Favours TAC" in t
+    assert "azathioprine" in fig.axes[0].get_xlabel()
+
+
+def test_plots_do_not_import_analysis():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(plots.__file__).read_text())
+    mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "analysis" not in mods

@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import mh
 from .data import COUNT_COLUMNS, Review
+from .fmt import fmt_p, fmt_rr  # noqa: F401  (re-exported: older callers import them from here)
 
 ANALYSES = ("efficacy", "safety", "maintenance")
 SUBGROUPS = ("all", "duo", "triple")
@@ -177,22 +178,6 @@ def results_table(pooled: pd.DataFrame, review: Review, analysis: str, method: s
     t["I² (%)"] = t["i2"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f}")
     cols = ["Outcome", "Subgroup", "Trials", "TAC events/total", "Control events/total", "RR (95% CI)", "p", "I² (%)"]
     return t[cols].reset_index(drop=True)
-
-
-def fmt_rr(rr: float, lo: float, hi: float, digits: int = 2) -> str:
-    """'1.23 (1.12 to 1.34)'; 'not estimable' for NaN."""
-    if pd.isna(rr):
-        return "not estimable"
-    if pd.isna(lo) or pd.isna(hi):
-        return f"{rr:.{digits}f} (no CI)"
-    return f"{rr:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
-
-
-def fmt_p(p: float) -> str:
-    """p-value for text: '<0.001' below one in a thousand, three decimals otherwise."""
-    if pd.isna(p):
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def trial_table(review: Review, analysis: str, edition: int | None = None) -> pd.DataFrame:

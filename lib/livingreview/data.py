@@ -41,6 +41,7 @@ TABLES = (
     "changelog",
     "update_register",
     "grade",
+    "labels",
 )
 
 #: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
@@ -347,7 +348,7 @@ ATTRIBUTES = {
     "studies": "studies", "outcomes": "outcomes", "outcome_vocabulary": "vocabulary",
     "published_estimates": "published", "ambiguous_counts": "ambiguous", "search_flow": "search_flow",
     "patient_characteristics": "patients", "published_tables": "published_tables", "changelog": "changelog",
-    "update_register": "register", "grade": "grade",
+    "update_register": "register", "grade": "grade", "labels": "labels",
 }
 
 
@@ -367,6 +368,7 @@ class Review:
     changelog: pd.DataFrame | None = None
     register: pd.DataFrame | None = None
     grade: pd.DataFrame | None = None
+    labels: pd.DataFrame | None = None
 
     # -- the outcome vocabulary, asked for by name (one place instead of set_index everywhere)
     def _vocab(self, column: str) -> pd.Series:
@@ -381,7 +383,7 @@ class Review:
         return self._vocab("higher_is")[outcome]
 
     @property
-    def labels(self) -> pd.Series:
+    def outcome_labels(self) -> pd.Series:
         """Outcome id → label, in vocabulary order."""
         return self._vocab("label")
 

@@ -14,13 +14,24 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.patches import Polygon
 
-from .analysis import fmt_p, fmt_rr
 from .data import ROOT
+from .fmt import fmt_p, fmt_rr
 
 FIGURE_DIR = ROOT / "results" / "figures"
 REGIMEN_LABELS = {"duo": "Duo therapy (TAC + steroids)", "triple": "Triple therapy (TAC + MMF + steroids)"}
 UNVERIFIED_MARK = "†"
 COLOURS = {"study": "#1f4e79", "pool": "#b22222", "line": "#333333", "missing": "#7f7f7f"}
+
+
+#: Figure width (inches) that fits the book's text column (about 760 px at 100 dpi in the 1300-px layout),
+#: so that text drawn at :data:`FONT` points reads at 12 px or more when shown at its natural size.
+FIGURE_WIDTH = 7.6
+#: Base font size (points) of figure text; :data:`FONT_SMALL` for notes (at 100 dpi: 12.5 and 11 px).
+FONT = 9
+FONT_SMALL = 8
+DERIVED_MARK = "‡"
+#: Subgroup-difference p below which the overall diamond carries a caveat (Cochrane Handbook 10.11.3.1).
+SUBGROUP_CAVEAT_P = 0.10
 
 
 def _log_axis(ax, lo: float, hi: float, xlabel: str, floor: float = 0.005, ceiling: float = 200) -> None:
@@ -32,51 +43,79 @@ def _log_axis(ax, lo: float, hi: float, xlabel: str, floor: float = 0.005, ceili
     xmin, xmax = ax.get_xlim()
     ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if xmin <= v <= xmax]
     ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=8)
+    ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=FONT_SMALL)
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.axvline(1, color="black", lw=1)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel(xlabel, fontsize=8.5)
+    ax.set_xlabel(xlabel, fontsize=FONT_SMALL)
+
+
+def _favours_pair(higher_is: str) -> tuple[str, str]:
+    """(left, right) favours labels of a risk-ratio axis."""
+    return ("Favours control", "Favours TAC") if higher_is == "better" else ("Favours TAC", "Favours control")
 
 
 def _favours(higher_is: str) -> str:
-    left, right = ("Favours control", "Favours TAC") if higher_is == "better" else ("Favours TAC", "Favours control")
+    left, right = _favours_pair(higher_is)
     return f"{left}   ←   risk ratio (log scale)   →   {right}"
 
 
 def _het_text(row: pd.Series) -> str:
     if pd.isna(row.get("q")):
         return "Heterogeneity: not applicable (one trial)"
-    return f"Heterogeneity: Q = {row['q']:.2f} (df = {int(row['q_df'])}), p = {fmt_p(row['q_p'])}, I² = {row['i2']:.0f}%"
+    return (f"Heterogeneity: Chi² = {row['q']:.2f}, df = {int(row['q_df'])} (p = {fmt_p(row['q_p'])}); "
+            f"I² = {row['i2']:.0f}%")
 
 
-def _subgroup_text(pooled: pd.DataFrame, groups) -> str:
-    """'Test for subgroup differences: ...' when at least two subgroups have an estimate."""
+def _effect_text(row: pd.Series) -> str:
+    """RevMan's 'Test for overall effect: Z = 4.73 (p < 0.001)'."""
+    z, p = row.get("z"), row.get("p")
+    if pd.isna(z) or pd.isna(p):
+        return "Test for overall effect: not applicable"
+    ptxt = fmt_p(p)
+    return f"Test for overall effect: Z = {abs(z):.2f} (p {'<' if ptxt.startswith('<') else '='} {ptxt.lstrip('<')})"
+
+
+def _subgroup_result(pooled: pd.DataFrame, groups) -> pd.Series | None:
+    """The test for subgroup differences (a row of ``randeff.subgroup_test``) or None."""
     from .randeff import subgroup_test
 
     sub = pooled[pooled.index.isin([g for g in groups if g])].reset_index()
     if len(sub) < 2 or "log_rr" not in sub:
-        return ""
+        return None
     t = subgroup_test(sub.assign(analysis="x", outcome="x", method="m"), method="m")
-    if t.empty:
+    return None if t.empty else t.iloc[0]
+
+
+def _subgroup_text(pooled: pd.DataFrame, groups) -> str:
+    """'Test for subgroup differences: ...' when at least two subgroups have an estimate."""
+    r = _subgroup_result(pooled, groups)
+    if r is None:
         return ""
-    r = t.iloc[0]
-    return f"Test for subgroup differences: Q = {r['q_between']:.2f} (df = {int(r['df'])}), p = {fmt_p(r['p'])}"
+    return (f"Test for subgroup differences: Chi² = {r['q_between']:.2f}, df = {int(r['df'])} "
+            f"(p = {fmt_p(r['p'])}), I² = {r['i2_between']:.0f}%")
 
 
-def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overall: bool = True) -> plt.Figure:
-    """Draw a forest plot from :func:`livingreview.analysis.forest_data`.
+def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overall: bool = True, *,
+                width: float = FIGURE_WIDTH, caveat_p: float = SUBGROUP_CAVEAT_P) -> plt.Figure:
+    """Draw a forest plot from :func:`livingreview.analysis.forest_data`, in the RevMan 5 layout.
 
-    One row per trial (TAC and control events/total, RR with 95% CI as text, MH weight %),
-    squares sized by weight with CI lines, a diamond per subgroup and for the overall pool,
-    heterogeneity under each diamond, a solid line at RR = 1, a dotted line at the overall
-    RR, a log axis and "favours" labels oriented by whether more events are better.
-    Trials without counts appear as rows saying "not available"; unverified counts carry †.
+    Columns: trial, TAC and control events/total, weight (%), RR with 95% CI as text, and the
+    plot, under a header naming the method ("Risk Ratio, M-H, Fixed, 95% CI"). Squares are sized
+    by weight with CI lines; a diamond per subgroup and for the overall pool, each followed by
+    its heterogeneity line (Chi², df, p, I²) and the test for overall effect (Z, p); then the
+    test for subgroup differences. When that test gives p < ``caveat_p`` (0.10), the overall
+    diamond is drawn open and hatched and a caveat says that pooling the regimens may mislead.
+    Trials without counts appear as rows saying "not available"; counts derived from a
+    percentage carry ‡ and unverified counts †. The axis carries favours labels oriented by
+    whether more events are better. ``width`` (inches) fits the book's text column.
     """
     studies, pooled = fd["studies"], fd["pooled"].set_index("subgroup")
     groups = fd["subgroups"] or [None]
+    sg = _subgroup_result(pooled, groups) if show_overall else None
+    caveat = sg is not None and pd.notna(sg["p"]) and sg["p"] < caveat_p
     rows: list[dict] = []  # top to bottom
     for g in groups:
         sub = studies if g is None else studies[studies["regimen"] == g]
@@ -86,47 +125,58 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
             rows.append({"kind": "study", "s": s})
         if g is not None and g in pooled.index and len(groups) > 1:
             rows.append({"kind": "pool", "label": "Subtotal", "p": pooled.loc[g], "sub": sub})
-            rows.append({"kind": "het", "p": pooled.loc[g]})
+            rows.append({"kind": "note", "text": _het_text(pooled.loc[g])})
+            rows.append({"kind": "note", "text": _effect_text(pooled.loc[g])})
         rows.append({"kind": "gap"})
     if show_overall and "all" in pooled.index:
-        rows.append({"kind": "pool", "label": "Overall", "p": pooled.loc["all"], "sub": studies})
-        rows.append({"kind": "het", "p": pooled.loc["all"]})
-        sg = _subgroup_text(pooled, groups)
-        if sg:
-            rows.append({"kind": "note", "text": sg})
+        rows.append({"kind": "pool", "label": "Overall", "p": pooled.loc["all"], "sub": studies, "caveat": caveat})
+        rows.append({"kind": "note", "text": _het_text(pooled.loc["all"])})
+        rows.append({"kind": "note", "text": _effect_text(pooled.loc["all"])})
+        text = _subgroup_text(pooled, groups)
+        if text:
+            rows.append({"kind": "note", "text": text})
+        if caveat:
+            rows.append({"kind": "caveat", "text": f"Caution: the regimens differ (test for subgroup differences "
+                                                   f"p = {fmt_p(sg['p'])} < {caveat_p:g});"})
+            rows.append({"kind": "caveat", "text": "pooling duo and triple therapy in the overall diamond may mislead."})
 
     n = len(rows)
-    height = 1.05 + 0.27 * (n + 2)
-    fig = plt.figure(figsize=(11, height))
-    ax = fig.add_axes([0.45, 0.75 / height, 0.25, (n + 0.5) * 0.27 / height])
+    line = 0.22  # inches per row
+    height = 1.0 + line * (n + 2.5)
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes([0.745, 0.72 / height, 0.245, (n + 0.5) * line / height])
     ax.set_xscale("log")
-    ax.set_ylim(n - 0.5, -1.2)
+    ax.set_ylim(n - 0.5, -2.0)
     txt = transforms.blended_transform_factory(fig.transFigure, ax.transData)
-    x_label, x_tac, x_ctl, x_rr, x_w = 0.01, 0.27, 0.38, 0.72, 0.965
+    x_label, x_tac, x_ctl, x_w, x_rr = 0.005, 0.345, 0.455, 0.515, 0.53
 
     def put(x, y, s, **kw):
-        kw.setdefault("fontsize", 9)
+        kw.setdefault("fontsize", FONT)
         ax.text(x, y, s, transform=txt, va="center", **kw)
 
-    put(x_label, -1, "Trial", weight="bold")
-    put(x_tac, -1, "TAC\nevents/total", weight="bold", ha="right")
-    put(x_ctl, -1, "Control\nevents/total", weight="bold", ha="right")
-    put(x_rr, -1, "RR (95% CI)", weight="bold")
-    put(x_w, -1, "Weight\n(%)", weight="bold", ha="right")
+    head = {"weight": "bold", "fontsize": FONT_SMALL}
+    put(x_label, -1.2, "Study or subgroup", weight="bold")
+    put(x_tac, -1.2, "TAC\nEvents/Total", ha="right", **head)
+    put(x_ctl, -1.2, "Control\nEvents/Total", ha="right", **head)
+    put(x_w, -1.2, "Weight\n(%)", ha="right", **head)
+    put(x_rr, -1.2, f"Risk Ratio\nM-H, Fixed, 95% CI", **head)
+    ax.text(0.5, -1.2, f"Risk Ratio\nM-H, Fixed, 95% CI", transform=transforms.blended_transform_factory(
+        ax.transAxes, ax.transData), ha="center", va="center", **head)
 
     weights = studies["weight_all"] if show_overall and len(groups) > 1 else studies["weight"]
     wmax = np.nanmax(weights.to_numpy(dtype=float)) if weights.notna().any() else 1.0
     lo_all, hi_all = [], []
-    has_unverified = False
+    marks_used = set()
     for y, r in enumerate(rows):
         if r["kind"] == "header":
             put(x_label, y, r["text"], weight="bold", style="italic")
         elif r["kind"] == "study":
             s = r["s"]
             label = s["label"]
-            if s["provenance"] == "unverified":
-                label += " " + UNVERIFIED_MARK
-                has_unverified = True
+            mark = {"unverified": UNVERIFIED_MARK, "derived_from_percentage": DERIVED_MARK}.get(s["provenance"])
+            if mark and s["has_counts"]:
+                label += " " + mark
+                marks_used.add(mark)
             put(x_label + 0.01, y, label)
             if not s["has_counts"]:
                 tac = f"–/{int(s['tac_total'])}" if pd.notna(s["tac_total"]) else "–"
@@ -142,7 +192,7 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
             put(x_w, y, "–" if pd.isna(w) else f"{w:.1f}", ha="right")
             if pd.notna(s["rr"]):
                 ax.plot([s["ci_low"], s["ci_high"]], [y, y], color=COLOURS["line"], lw=1)
-                size = 4 + 10 * np.sqrt((0 if pd.isna(w) else w) / wmax)
+                size = 3 + 8 * np.sqrt((0 if pd.isna(w) else w) / wmax)
                 ax.plot([s["rr"]], [y], marker="s", ms=size, color=COLOURS["study"], ls="none")
                 lo_all.append(s["ci_low"])
                 hi_all.append(s["ci_high"])
@@ -157,26 +207,37 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
             wsum = weights.loc[ok.index].sum() if len(ok) else np.nan
             put(x_w, y, "" if pd.isna(wsum) else f"{wsum:.1f}", ha="right", weight="bold")
             if pd.notna(p["rr"]) and pd.notna(p["ci_low"]):
-                ax.add_patch(Polygon([[p["ci_low"], y], [p["rr"], y - 0.32], [p["ci_high"], y], [p["rr"], y + 0.32]],
-                                     closed=True, color=COLOURS["pool"]))
+                pts = [[p["ci_low"], y], [p["rr"], y - 0.35], [p["ci_high"], y], [p["rr"], y + 0.35]]
+                if r.get("caveat"):
+                    ax.add_patch(Polygon(pts, closed=True, facecolor="white", edgecolor=COLOURS["pool"],
+                                         hatch="////", lw=1.2))
+                else:
+                    ax.add_patch(Polygon(pts, closed=True, color=COLOURS["pool"]))
                 lo_all.append(p["ci_low"])
                 hi_all.append(p["ci_high"])
         elif r["kind"] == "note":
-            put(x_label + 0.01, y, r["text"], fontsize=8, color="#444444")
-        elif r["kind"] == "het":
-            put(x_label + 0.01, y, _het_text(r["p"]), fontsize=8, color="#444444")
+            put(x_label + 0.01, y, r["text"], fontsize=FONT_SMALL, color="#333333")
+        elif r["kind"] == "caveat":
+            put(x_label + 0.01, y, r["text"], fontsize=FONT_SMALL, color=COLOURS["pool"], weight="bold")
 
-    _log_axis(ax, min(lo_all) if lo_all else 0.5, max(hi_all) if hi_all else 2.0, _favours(higher_is))
+    left, right = _favours_pair(higher_is)
+    _log_axis(ax, min(lo_all) if lo_all else 0.5, max(hi_all) if hi_all else 2.0, "")
+    for x, ha, text in ((0.92, "right", left), (1.09, "left", right)):
+        ax.annotate(text, xy=(x, 0), xycoords=("data", "axes fraction"), xytext=(0, -22), textcoords="offset points",
+                    ha=ha, va="top", fontsize=FONT_SMALL)
     if "all" in pooled.index and pd.notna(pooled.loc["all", "rr"]) and show_overall:
         ax.axvline(pooled.loc["all", "rr"], color=COLOURS["pool"], lw=1, ls=":")
     notes = [f"Mantel–Haenszel fixed-effect risk ratio, rule {fd['method']}."]
-    if has_unverified:
+    if DERIVED_MARK in marks_used:
+        notes.append(f"{DERIVED_MARK} counts derived from a reported percentage.")
+    if UNVERIFIED_MARK in marks_used:
         notes.append(f"{UNVERIFIED_MARK} counts recalled from the trial's abstract, not verified against it.")
     if (~studies["has_counts"]).any():
-        notes.append("'not available': counts not extracted yet (see the reproduction page).")
-    fig.text(0.01, 0.08 / height, "  ".join(notes), fontsize=7.5, color="#444444")
+        notes.append("'not available': counts not extracted yet.")
+    fig.text(0.005, 0.06 / height, "\n".join([" ".join(notes[:2]), " ".join(notes[2:])]).strip(),
+             fontsize=FONT_SMALL, color="#333333", va="bottom")
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11, weight="bold", y=1 - 0.12 / height)
+        fig.suptitle(title, x=0.005, ha="left", fontsize=FONT + 2, weight="bold", y=1 - 0.08 / height)
     return fig
 
 
@@ -193,10 +254,8 @@ def save_figure(fig: plt.Figure, name: str, folder: Path | str = FIGURE_DIR) -> 
 
 def quality_bars(studies: pd.DataFrame) -> plt.Figure:
     """Delphi quality score (0–9) of each RCT as a horizontal bar, coloured low/average/good."""
-    from .analysis import study_label
-
     rct = studies[studies["design"] == "rct"].copy()
-    rct["label"] = study_label(rct)
+    rct["label"] = rct["first_author"].str.split().str[0] + " " + rct["year"].astype(str)  # as analysis.study_label
     unscored = rct.loc[rct["quality_score"].isna(), "label"].tolist()
     rct = rct[rct["quality_score"].notna()].sort_values(["quality_score", "year"], ascending=[True, False])
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(rct) + 1.1))
@@ -217,37 +276,53 @@ def quality_bars(studies: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def outcome_plot(review, pooled: pd.DataFrame, analysis: str, method: str = "MH-cc") -> plt.Figure:
-    """One row per outcome of a single-trial analysis: RR with 95% CI on a log axis, text alongside."""
-    from .analysis import fmt_rr
+def outcome_plot(review, pooled: pd.DataFrame, analysis: str, method: str = "MH-cc", *,
+                 comparator: str = "control", width: float = FIGURE_WIDTH) -> plt.Figure:
+    """One row per outcome of a single-trial analysis: RR with 95% CI on a log axis, text alongside.
 
+    Outcomes where more events are better (responses) and worse (harms) are drawn in separate
+    blocks, each under its own "favours" labels, so no row is read the wrong way round.
+    """
     t = pooled[(pooled["analysis"] == analysis) & (pooled["method"] == method) & (pooled["subgroup"] == "all")]
     labels = review.vocabulary.set_index("outcome")
     t = t.assign(label=t["outcome"].map(labels["label"]), hi=t["outcome"].map(labels["higher_is"]))
-    fig, ax = plt.subplots(figsize=(10, 0.55 * len(t) + 1.4))
-    fig.subplots_adjust(left=0.27, right=0.62, bottom=0.3, top=0.88)
+    rows = []
+    for hi, head in (("better", "Higher is better"), ("worse", "Higher is worse")):
+        block = t[t["hi"] == hi]
+        if len(block):
+            rows.append(("head", head, hi))
+            rows += [("row", r, hi) for _, r in block.iterrows()]
+    n = len(rows)
+    height = 0.32 * n + 1.5
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes([0.42, 0.7 / height, 0.28, (n + 0.6) * 0.32 / height])
     txt = transforms.blended_transform_factory(fig.transFigure, ax.transData)
-    for y, (_, r) in enumerate(t.iterrows()):
-        ax.text(0.01, y, f"{r['label']} ({'higher is better' if r['hi'] == 'better' else 'higher is worse'})",
-                transform=txt, va="center", fontsize=9)
-        ax.text(0.64, y, f"{int(r['tac_events'])}/{int(r['tac_total'])} vs {int(r['ctl_events'])}/{int(r['ctl_total'])}"
-                f"   {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}", transform=txt, va="center", fontsize=9)
+    for y, (kind, r, hi) in enumerate(rows):
+        if kind == "head":
+            ax.text(0.005, y, r, transform=txt, va="center", fontsize=FONT, weight="bold", style="italic")
+            left, right = _favours_pair(hi)
+            ax.text(0.9, y, f"← {left}", ha="right", va="center", fontsize=FONT_SMALL, color="#333333")
+            ax.text(1.1, y, f"{right} →", ha="left", va="center", fontsize=FONT_SMALL, color="#333333")
+            continue
+        ax.text(0.02, y, r["label"], transform=txt, va="center", fontsize=FONT)
+        ax.text(0.72, y, f"{int(r['tac_events'])}/{int(r['tac_total'])} vs {int(r['ctl_events'])}/{int(r['ctl_total'])}"
+                f"  {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}", transform=txt, va="center", fontsize=FONT)
         if pd.notna(r["rr"]):
             ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=COLOURS["line"], lw=1)
-            ax.plot([r["rr"]], [y], marker="s", ms=8, color=COLOURS["study"])
-    ax.text(0.64, -0.9, "TAC vs control   RR (95% CI)", transform=txt, fontsize=9, weight="bold")
-    ax.set_ylim(len(t) - 0.5, -1.2)
+            ax.plot([r["rr"]], [y], marker="s", ms=7, color=COLOURS["study"])
+    ax.text(0.72, -1.0, "TAC vs control\nevents/total, RR (95% CI)", transform=txt, fontsize=FONT_SMALL,
+            weight="bold", va="center")
+    ax.text(0.005, -1.0, "Outcome", transform=txt, fontsize=FONT, weight="bold", va="center")
+    ax.set_ylim(n - 0.5, -1.6)
     _log_axis(ax, np.nanmin(t["ci_low"].to_numpy(dtype=float)), np.nanmax(t["ci_high"].to_numpy(dtype=float)),
-              "risk ratio, TAC vs azathioprine (log scale)")
-    fig.text(0.01, 0.03, f"Single trial; rule {method} (0.5 added to every cell of an outcome with a zero cell).",
-             fontsize=7.5, color="#444444")
+              f"risk ratio, TAC vs {comparator} (log scale)")
+    fig.text(0.005, 0.04 / height, f"Single trial; rule {method} (0.5 added to every cell of an outcome with a zero "
+             "cell).", fontsize=FONT_SMALL, color="#333333", va="bottom")
     return fig
 
 
 def cumulative_plot(cum: pd.DataFrame, title: str, higher_is: str = "better") -> plt.Figure:
     """Cumulative meta-analysis: one row per publication year, the pool of all trials up to it."""
-    from .analysis import fmt_rr
-
     n = len(cum)
     fig, ax = plt.subplots(figsize=(10, 0.45 * n + 1.6))
     fig.subplots_adjust(left=0.3, right=0.66, top=1 - 0.45 / (0.45 * n + 1.6), bottom=0.75 / (0.45 * n + 1.6))
@@ -271,8 +346,6 @@ def cumulative_plot(cum: pd.DataFrame, title: str, higher_is: str = "better") ->
 
 def leave_one_out_plot(loo: pd.DataFrame, pooled: pd.DataFrame, review, method: str = "MH-cc") -> plt.Figure:
     """Leave-one-out estimates per outcome, with the full pool as a diamond."""
-    from .analysis import fmt_rr
-
     labels = review.vocabulary.set_index("outcome")["label"]
     rows = []
     for oc, g in loo.groupby("outcome", sort=True):

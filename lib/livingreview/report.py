@@ -1,8 +1,8 @@
 """Presenting tables in the book and exporting them for download.
 
-Tables are shown as pandas Stylers with a caption and a fixed element id (so the
-HTML is the same at every execution and nbval can compare it), and written as CSV
-under ``results/tables/``.
+Tables are shown through :func:`livingreview.tables.style` (human labels, formatted
+numbers, footnotes and a fixed element id, so the HTML is the same at every execution
+and nbval can compare it), and written as CSV under ``results/tables/``.
 """
 from __future__ import annotations
 
@@ -15,17 +15,16 @@ from .data import ROOT
 TABLE_DIR = ROOT / "results" / "tables"
 
 
-def show(df: pd.DataFrame, caption: str, key: str, precision: int = 2):
-    """A captioned, index-free Styler with a stable id derived from ``key``."""
-    from pandas.io.formats.style import Styler
+def show(df: pd.DataFrame, caption: str, key: str, precision: int = 2, **kwargs):
+    """The book's table style (:func:`livingreview.tables.style`); kept for older notebooks.
 
-    styler = Styler(df, uuid=key.replace("-", "_"), precision=precision, cell_ids=False)
-    styler = styler.set_caption(caption).hide(axis="index")
-    return styler.set_table_styles([
-        {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold; padding: 4px 0;"},
-        {"selector": "th", "props": "text-align: left;"},
-        {"selector": "td", "props": "text-align: left; vertical-align: top;"},
-    ])
+    Not strict (a leftover machine name is shown, not raised), so that notebooks written before
+    :mod:`livingreview.tables` still run; new code calls :func:`~livingreview.tables.style`.
+    """
+    from .tables import style
+
+    kwargs.setdefault("strict", False)
+    return style(df, caption, key, precision=precision, **kwargs)
 
 
 def export(df: pd.DataFrame, name: str, folder: Path | str = TABLE_DIR) -> Path:

@@ -1,0 +1,274 @@
+"""One styling function for every table a reader sees: :func:`style`.
+
+What it guarantees (tested in ``tests/test_tables.py``):
+
+* **human labels, never a machine name**: column names are mapped through the ``column``
+  entries of ``data/labels.csv``; outcome ids through ``data/outcome_vocabulary.csv``
+  (``label``); coded values (regimen, status, design, ethnicity, provenance, …) through the
+  other entries of ``data/labels.csv``. A column name that still looks like a machine name
+  (``snake_case``) raises ``ValueError`` naming it, so it cannot reach a page unnoticed;
+* **numbers as the book writes them** (:mod:`livingreview.fmt`): counts as integers, risk
+  ratios and their limits to 2 decimals, p as ``<0.001`` or 3 decimals, other numbers to
+  ``precision`` decimals; an undefined value (NaN, None) as "–", never ``nan``;
+* **long text as numbered footnotes** under the table (columns named in ``footnote_columns``,
+  and every text column with a cell longer than ``long_text`` characters); equal texts share
+  a number;
+* **layout**: padded cells, numbers right-aligned and unbroken, text wrapping at word
+  boundaries with a minimum width (no one-letter-per-line columns); the table sits in a
+  ``<div>`` with ``overflow-x: auto``, so a table wider than a phone scrolls inside its own
+  box and never widens the page;
+* **a stable element id** derived from ``key`` (``lr-table-<key>``), so the HTML is the same at
+  every execution (nbval compares it).
+
+The book's stylesheet (``book/_static/livingreview.css``) styles the classes used here;
+a small scoped ``<style>`` block keeps the table readable in plain Jupyter too.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .fmt import UNDEFINED, fmt_int, fmt_num, fmt_p, is_missing
+
+#: A name that reads as code: lower-case words joined by underscores (``study_id``, ``awaiting_data``).
+MACHINE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+#: A machine name anywhere in a heading (``Study_id``, ``statsmodels riskratio_pooled``).
+MACHINE_TOKEN = re.compile(r"(?<![\w/.])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w/.])")
+#: Columns whose text always goes to footnotes.
+FOOTNOTE_COLUMNS = ("Reason", "Why", "Source", "Note", "Notes", "Comment on the difference", "reason", "source",
+                    "source_note", "where_to_look")
+#: Text longer than this (characters) in a cell moves its column to footnotes.
+LONG_TEXT = 120
+
+_P_COLUMN = re.compile(r"^(p|p \(.*\)|p-value|q_p|p_.*|.*_p)$", re.IGNORECASE)
+_RR_COLUMN = re.compile(r"^(rr|ci_low|ci_high|pi_low|pi_high|rr_.*|.*\brr\b.*|risk ratio.*)$", re.IGNORECASE)
+_COUNT_COLUMN = re.compile(r"(^k$|^n$|trials|studies|patients|events|total|count|^n_|number)", re.IGNORECASE)
+#: Displayed column headings whose values are codes of a labelled field.
+_FIELD_OF_HEADING = {"subgroup": "subgroup", "regimen": "regimen", "status": "status", "design": "design",
+                     "ethnicity": "ethnicity", "phase": "phase", "provenance": "provenance", "analysis": "analysis",
+                     "method": "method", "change": "change", "domain": "domain", "kind": "kind", "arm": "arm",
+                     "confidence": "confidence", "certainty": "certainty", "group": "group", "stage": "stage",
+                     "characteristic": "characteristic", "unit": "unit", "higher_is": "higher_is",
+                     "tau2_method": "tau2_method", "ci_method": "ci_method", "significant": "significant",
+                     "table": "table"}
+
+
+@dataclass
+class Labels:
+    """Code → label vocabularies: ``fields[field][code]`` and ``outcomes[outcome]``."""
+
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_review(cls, review=None) -> "Labels":
+        """Read the vocabularies from a :class:`~livingreview.data.Review` (loaded when not given)."""
+        if review is None or review.labels is None or review.vocabulary is None:
+            from .data import DATA_DIR, load_review
+
+            review = load_review(review.data_dir if review is not None else DATA_DIR,
+                                 tables=("labels", "outcome_vocabulary"))
+        fields: dict[str, dict[str, str]] = {}
+        for f, c, lab in review.labels[["field", "code", "label"]].itertuples(index=False):
+            fields.setdefault(f, {})[c] = lab
+        outcomes = dict(zip(review.vocabulary["outcome"], review.vocabulary["label"]))
+        return cls(fields, outcomes)
+
+    def column(self, name) -> str:
+        """Heading for a column name (unchanged when it is already human)."""
+        return self.fields.get("column", {}).get(str(name), str(name))
+
+    def any_code(self) -> dict[str, str]:
+        """Every unambiguous machine code (with an underscore) → label, outcomes included."""
+        out = {}
+        for f, codes in self.fields.items():
+            if f == "column":
+                continue
+            for c, lab in codes.items():
+                if MACHINE_NAME.match(c):
+                    out.setdefault(c, lab)
+        out.update(self.outcomes)
+        return out
+
+
+@dataclass
+class DisplayTable:
+    """A styled table: ``frame`` holds the displayed strings, ``footnotes`` the moved texts.
+
+    Jupyter and myst-nb show it through :meth:`_repr_html_`; ``glue`` stores the same HTML.
+    """
+
+    frame: pd.DataFrame
+    caption: str
+    key: str
+    footnotes: list[str]
+    numeric: list[bool]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def element_id(self) -> str:
+        return "lr-table-" + re.sub(r"[^A-Za-z0-9_-]+", "-", self.key).strip("-")
+
+    def to_html(self) -> str:
+        e = html.escape
+        tid = self.element_id
+        out = [f'<div class="lr-table-wrap" id="{tid}-wrap" style="overflow-x:auto;max-width:100%;">',
+               f"<style>#{tid}{{border-collapse:collapse;margin:0.5em 0;font-size:0.9em}}"
+               f"#{tid} th,#{tid} td{{padding:0.3em 0.7em;border-bottom:1px solid #ddd;vertical-align:top;"
+               f"text-align:left}}#{tid} td.lr-num,#{tid} th.lr-num{{text-align:right;white-space:nowrap}}"
+               f"#{tid} td.lr-text{{min-width:8em;overflow-wrap:normal;word-break:normal}}"
+               f"#{tid} caption{{caption-side:top;text-align:left;font-weight:bold;padding:0.3em 0}}</style>",
+               f'<table class="lr-table" id="{tid}">']
+        if self.caption:
+            out.append(f"<caption>{e(self.caption)}</caption>")
+        out.append("<thead><tr>")
+        for col, num in zip(self.frame.columns, self.numeric):
+            cls = ' class="lr-num"' if num else ""
+            out.append(f'<th scope="col"{cls}>{e(str(col))}</th>')
+        out.append("</tr></thead><tbody>")
+        for row in self.frame.itertuples(index=False):
+            out.append("<tr>")
+            for val, num in zip(row, self.numeric):
+                cls = "lr-num" if num else "lr-text"
+                out.append(f'<td class="{cls}">{_cell_html(val)}</td>')
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        if self.footnotes or self.notes:
+            out.append('<div class="lr-table-notes">')
+            if self.footnotes:
+                out.append('<ol class="lr-footnotes">')
+                for i, text in enumerate(self.footnotes, 1):
+                    out.append(f'<li id="{tid}-fn{i}">{e(text)}</li>')
+                out.append("</ol>")
+            for n in self.notes:
+                out.append(f'<p class="lr-table-note">{e(n)}</p>')
+            out.append("</div>")
+        out.append("</div>")
+        return "".join(out)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        text = self.frame.to_string(index=False)
+        fn = "\n".join(f"[{i}] {t}" for i, t in enumerate(self.footnotes, 1))
+        return "\n".join(x for x in (self.caption, text, fn, *self.notes) if x)
+
+
+_FN_MARK = re.compile(r"^\[(\d+)\]$")
+
+
+def _cell_html(val: str) -> str:
+    """Escape a cell; a footnote marker ``[n]`` becomes a superscript link."""
+    m = _FN_MARK.match(val)
+    if m:
+        return f'<sup class="lr-fn-ref">[{m.group(1)}]</sup>'
+    return html.escape(val)
+
+
+def _is_whole(values: pd.Series) -> bool:
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    return bool(len(v)) and bool(np.all(np.isfinite(v) & (v == np.round(v))))
+
+
+def _format_column(name: str, heading: str, s: pd.Series, precision: int) -> tuple[list[str], bool]:
+    """Displayed strings of one column and whether it is numeric."""
+    if pd.api.types.is_bool_dtype(s):
+        return [UNDEFINED if is_missing_obj(v) else ("yes" if v else "no") for v in s], False
+    if pd.api.types.is_numeric_dtype(s):
+        if _P_COLUMN.match(name) or _P_COLUMN.match(heading):
+            return [fmt_p(v) for v in s], True
+        if _RR_COLUMN.match(name) or _RR_COLUMN.match(heading):
+            return [fmt_num(v, 2) for v in s], True
+        if _is_whole(s) and (_COUNT_COLUMN.search(name) or _COUNT_COLUMN.search(heading)
+                             or pd.api.types.is_integer_dtype(s)):
+            return [fmt_int(v) for v in s], True
+        if "I²" in heading or name.lower().startswith("i2"):
+            return [fmt_num(v, 0) for v in s], True
+        return [fmt_num(v, precision) for v in s], True
+    return [UNDEFINED if is_missing_obj(v) else str(v) for v in s], False
+
+
+def is_missing_obj(v) -> bool:
+    """Undefined for display: None, NaN, pd.NA, or the text 'nan'/'None'/''."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, str):
+        return v.strip().lower() in ("", "nan", "none", "<na>")
+    if isinstance(v, (float, np.floating)):
+        return is_missing(v)
+    return False
+
+
+def style(df: pd.DataFrame, caption: str, key: str, *, review=None, labels: Labels | None = None,
+          precision: int = 2, footnote_columns=FOOTNOTE_COLUMNS, long_text: int = LONG_TEXT,
+          notes=(), strict: bool = True) -> DisplayTable:
+    """Style a table for readers (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    df : the table; its index is not shown (reset it first if it carries data).
+    caption : the caption shown above the table.
+    key : a stable name; the element id is ``lr-table-<key>``.
+    review : the :class:`~livingreview.data.Review` whose vocabularies label codes (read from
+        ``data/`` when omitted); or ``labels`` directly.
+    precision : decimals of numbers that are not counts, risk ratios, p-values or I².
+    footnote_columns : columns whose text always moves to numbered footnotes.
+    long_text : text columns with a cell longer than this move to footnotes as well.
+    notes : sentences printed under the table (after the footnotes).
+    strict : raise ``ValueError`` when a heading or a cell still reads as a machine name.
+
+    Returns
+    -------
+    DisplayTable, shown as HTML by Jupyter and myst-nb.
+    """
+    labels = labels or Labels.from_review(review)
+    codes = labels.any_code()
+    df = df.reset_index(drop=True)
+    headings, columns, numeric = [], {}, []
+    footnotes: list[str] = []
+    fn_index: dict[str, int] = {}
+    for name in df.columns:
+        sname = str(name)
+        heading = labels.column(sname)
+        s = df[name]
+        field_name = _FIELD_OF_HEADING.get(sname.lower()) or _FIELD_OF_HEADING.get(heading.lower())
+        if sname.lower() == "outcome" or heading == "Outcome":
+            s = s.map(lambda v: labels.outcomes.get(v, v) if isinstance(v, str) else v)
+        elif field_name and field_name in labels.fields:
+            vocab = labels.fields[field_name]
+            s = s.map(lambda v, vocab=vocab: vocab.get(v, v) if isinstance(v, str) else v)
+        values, num = _format_column(sname, heading, s, precision)
+        if not num:
+            values = [codes.get(v, v) for v in values]
+            to_footnote = sname in footnote_columns or heading in footnote_columns or any(
+                len(v) > long_text for v in values)
+            if to_footnote:
+                marked = []
+                for v in values:
+                    if v == UNDEFINED:
+                        marked.append(v)
+                        continue
+                    if v not in fn_index:
+                        footnotes.append(v)
+                        fn_index[v] = len(footnotes)
+                    marked.append(f"[{fn_index[v]}]")
+                values = marked
+        if strict:
+            if MACHINE_TOKEN.search(heading):
+                raise ValueError(f"table {key!r}: column {sname!r} has no human label (add it to data/labels.csv "
+                                 "with field 'column', or rename it)")
+            bad = sorted({v for v in values if MACHINE_NAME.match(v)})
+            if bad:
+                raise ValueError(f"table {key!r}: column {sname!r} shows machine names {bad} (add them to "
+                                 "data/labels.csv)")
+        headings.append(heading)
+        columns[len(headings) - 1] = values
+        numeric.append(num)
+    frame = pd.DataFrame({i: columns[i] for i in range(len(headings))})
+    frame.columns = headings
+    return DisplayTable(frame, caption, key, footnotes, numeric, list(notes))

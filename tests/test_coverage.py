@@ -1,0 +1,86 @@
+"""The evidence-coverage grid (livingreview.coverage): literal values of the current data, and a
+copy of the data with one count filled in, where the grid and every summary must change."""
+import shutil
+
+import pandas as pd
+import pytest
+
+import livingreview as lr
+from livingreview import analysis, coverage
+from livingreview.data import DATA_DIR
+
+
+@pytest.fixture(scope="module")
+def review():
+    return lr.load_review()
+
+
+def test_grid_marks_of_the_efficacy_trials(review):
+    # data/outcomes.csv: Chen 2011 CR unverified, Li 2012 nothing, Mok 2016 CR derived, Bao 2008 CR derived
+    # and PR/TR reported, Liu 2015 derived throughout, JCN 2017 CR derived.
+    g = coverage.coverage_grid(review, "efficacy").set_index("Trial")
+    assert g.loc["Chen 2011", "Complete renal response"] == "†"
+    assert list(g.loc["Li 2012", ["Complete renal response", "Partial renal response", "Total renal response"]]) == [
+        "✗", "✗", "✗"]
+    assert g.loc["Bao 2008", "Total renal response"] == "✓"
+    assert g.loc["Liu 2015", "Partial renal response"] == "‡"
+    assert list(g.columns[:2]) == ["Regimen", "Complete renal response"]
+
+
+def test_summary_figures(review):
+    # 6 induction RCTs x 3 efficacy outcomes = 18 cells, 9 with counts (counted in data/outcomes.csv)
+    s = coverage.coverage_summary(review, "efficacy")
+    assert (s["cells"], s["counts_available"], s["counts_missing"]) == (18, 9, 9)
+    assert (s["counts_reported"], s["counts_derived_from_percentage"], s["counts_unverified"]) == (2, 6, 1)
+    assert (s["trials"], s["trials_with_any_counts"], s["trials_without_counts_names"]) == (6, 5, "Li 2012")
+    s16 = coverage.coverage_summary(review, "efficacy", edition=2016)
+    assert (s16["cells"], s16["counts_available"], s16["trials"], s16["patients"]) == (15, 8, 5, 693)
+    t = coverage.coverage_table(review).set_index(["analysis", "edition"])
+    assert t.loc[("safety", "all"), "counts_available"] == 2
+    assert t.loc[("maintenance", "2016"), "cells"] == 4
+    assert coverage.coverage_sentence(review, "efficacy").startswith("9 of 18 trial-by-outcome counts are available")
+
+
+def test_agrees_with_the_pools(review):
+    """The grid and analysis.trial_rows select the same (trial, outcome) pairs and the same counts."""
+    for a in coverage.ANALYSES:
+        rows = analysis.trial_rows(review, a)
+        cells = coverage.coverage_cells(review, analyses=(a,))
+        assert set(zip(rows["study_id"], rows["outcome"])) == set(zip(cells["study_id"], cells["outcome"]))
+        assert int(analysis.has_counts(rows).sum()) == int(cells["has_counts"].sum())
+
+
+def test_review_and_living_paragraph(review):
+    f = coverage.review_and_living_pools(review)
+    assert (f["trials_2016"], f["patients_2016"], f["published_patients_2016"]) == (5, 693, 693)
+    assert (f["patients_2016_duo"], f["patients_2016_triple"]) == (291, 402)  # review Table 4
+    assert f["trials_added_names"] == "JCN 2017"
+    text = coverage.review_and_living_paragraph(review)
+    assert "five randomised induction trials with 693 patients" in text
+    assert "Li 2012 has no usable counts" in text
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    dst = tmp_path / "data"
+    shutil.copytree(DATA_DIR, dst)
+    return dst
+
+
+def test_filling_in_a_count_changes_the_grid(review, data_copy):
+    path = data_copy / "outcomes.csv"
+    out = pd.read_csv(path, dtype=str, keep_default_na=False)
+    hit = (out["study_id"] == "li2012") & (out["outcome"] == "complete_response")
+    out.loc[hit, ["tac_events", "ctl_events", "provenance", "source"]] = ["9", "12", "reported", "test: filled in"]
+    out.to_csv(path, index=False, lineterminator="\n")
+    changed = lr.load_review(data_copy)
+
+    before = coverage.coverage_grid(review, "efficacy").set_index("Trial")
+    after = coverage.coverage_grid(changed, "efficacy").set_index("Trial")
+    assert before.loc["Li 2012", "Complete renal response"] == "✗"
+    assert after.loc["Li 2012", "Complete renal response"] == "✓"
+    assert (after != before).sum().sum() == 1
+    s = coverage.coverage_summary(changed, "efficacy")
+    assert (s["counts_available"], s["trials_with_any_counts"], s["trials_without_counts"]) == (10, 6, 0)
+    assert "10 of 18" in coverage.coverage_sentence(changed, "efficacy")
+    assert "Every trial has counts" in coverage.review_and_living_paragraph(changed)
