@@ -272,3 +272,221 @@ def style(df: pd.DataFrame, caption: str, key: str, *, review=None, labels: Labe
     frame = pd.DataFrame({i: columns[i] for i in range(len(headings))})
     frame.columns = headings
     return DisplayTable(frame, caption, key, footnotes, numeric, list(notes))
+
+
+# ---------------------------------------------------------------------------------------------
+# showing and exporting (the two calls every page makes)
+
+def _table_dir():
+    from .data import ROOT
+
+    return ROOT / "results" / "tables"
+
+
+def show(df: pd.DataFrame, caption: str, key: str, *, review=None, digits: int = 2, **kwargs) -> DisplayTable:
+    """Shorthand for :func:`style` with ``precision=digits``."""
+    return style(df, caption, key, review=review, precision=digits, **kwargs)
+
+
+def export(df: pd.DataFrame, name: str, folder=None):
+    """Write ``results/tables/<name>.csv`` (UTF-8, no index, LF line ends) and return its path."""
+    from pathlib import Path
+
+    folder = Path(folder) if folder else _table_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.csv"
+    df.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# the display tables of the pages (DataFrames with human headings; :func:`show` styles them)
+
+def trial_counts(review, analysis: str, edition: int | None = None) -> pd.DataFrame:
+    """Counts per trial and outcome as a wide table: 'a/n vs c/m' with ‡ derived and † unverified."""
+    from . import pools
+
+    rows = pools.trial_rows(review, analysis, edition)
+    mark = {"reported": "", "derived_from_percentage": " ‡", "unverified": " †"}
+
+    def cell(r):
+        if pd.isna(r["tac_events"]) or pd.isna(r["ctl_events"]):
+            return "missing"
+        return (f"{int(r['tac_events'])}/{int(r['tac_total'])} vs {int(r['ctl_events'])}/{int(r['ctl_total'])}"
+                f"{mark.get(r['provenance'], '')}")
+
+    rows["cell"] = rows.apply(cell, axis=1)
+    labels = review.outcome_labels
+    rows["Outcome"] = rows["outcome"].map(labels)
+    wide = rows.pivot_table(index=["label", "regimen", "comparator"], columns="Outcome", values="cell",
+                            aggfunc="first")
+    order = [labels[o] for o in labels.index if labels[o] in wide.columns]
+    wide = wide[order].reset_index().rename(columns={"label": "Trial", "regimen": "Regimen", "comparator": "Control"})
+    wide.columns.name = None
+    return wide
+
+
+def pooled_results(review, pooled: pd.DataFrame, analysis: str, method: str = "MH-cc") -> pd.DataFrame:
+    """The pooled results of one analysis (one zero-cell rule), one row per outcome and regimen."""
+    from .fmt import fmt_rr
+
+    t = pooled[(pooled["analysis"] == analysis) & (pooled["method"] == method)]
+    return pd.DataFrame({
+        "Outcome": t["outcome"].map(review.outcome_labels).to_numpy(),
+        "Regimen": t["subgroup"].to_numpy(),
+        "Trials": t["k"].to_numpy(),
+        "TAC events/total": [f"{int(a)}/{int(n)}" for a, n in zip(t["tac_events"], t["tac_total"])],
+        "Control events/total": [f"{int(a)}/{int(n)}" for a, n in zip(t["ctl_events"], t["ctl_total"])],
+        "RR (95% CI)": [fmt_rr(*v) for v in zip(t["rr"], t["ci_low"], t["ci_high"])],
+        "p": t["p"].to_numpy(),
+        "I² (%)": t["i2"].to_numpy(),
+    })
+
+
+def statsmodels_check(review, analyses=("efficacy", "safety")) -> pd.DataFrame:
+    """Our MH estimates against statsmodels for every pool of the given analyses (trials with counts)."""
+    from . import mh, pools
+
+    parts = []
+    for a in analyses:
+        rows = pools.with_subgroups(pools.with_counts(review, a), a)
+        if rows.empty:
+            continue
+        with pools.quiet():
+            chk = mh.statsmodels_check(rows, ["outcome", "subgroup"])
+        parts.append(chk.assign(analysis=a))
+    chk = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({
+        "Analysis": chk["analysis"], "Outcome": chk["outcome"].map(review.outcome_labels),
+        "Regimen": chk["subgroup"], "Trials": chk["k"],
+        "Ours, MH": chk["ours_MH"], "Ours, MH-cc": chk["ours_MH_cc"],
+        "statsmodels riskratio pooled": chk["statsmodels_MH"], "Difference (ours MH − statsmodels)": chk["abs_diff_MH"],
+        "Inverse-variance fixed (combine effects)": chk["iv_fixed"],
+        "DerSimonian–Laird random (combine effects)": chk["dl_random"],
+    })
+
+
+def rules_side_by_side(review, pooled: pd.DataFrame, analysis: str) -> pd.DataFrame:
+    """RR (95% CI) of each pool under MH-cc and MH in two columns."""
+    from .fmt import fmt_rr
+
+    t = pooled[pooled["analysis"] == analysis]
+    a = t[t["method"] == "MH-cc"].set_index(["outcome", "subgroup"])
+    b = t[t["method"] == "MH"].set_index(["outcome", "subgroup"]).reindex(a.index)
+    out = pd.DataFrame({
+        "Outcome": [review.label(o) for o, _ in a.index], "Regimen": [s for _, s in a.index],
+        "RR (95% CI), 0.5 added to zero cells": [fmt_rr(*v) for v in zip(a["rr"], a["ci_low"], a["ci_high"])],
+        "RR (95% CI), nothing added": [fmt_rr(*v) for v in zip(b["rr"], b["ci_low"], b["ci_high"])],
+    })
+    out["Rules differ"] = np.where(out.iloc[:, 2] != out.iloc[:, 3], "yes", "no")
+    return out
+
+
+def rules_that_differ(review, pooled: pd.DataFrame) -> pd.DataFrame:
+    """Pools of every analysis where MH and MH-cc differ (to two decimals), with the reason."""
+    from .pools import ANALYSES
+
+    parts = [rules_side_by_side(review, pooled, a).assign(Analysis=a) for a in ANALYSES]
+    t = pd.concat(parts, ignore_index=True)
+    t = t[t["Rules differ"] == "yes"].drop(columns="Rules differ")
+    t["Why"] = np.where(
+        t["RR (95% CI), nothing added"] == "not estimable",
+        "No events in one arm of the whole pool: without a correction the MH ratio does not exist.",
+        "A trial has a zero cell; adding 0.5 to each of its cells pulls the RR towards 1.")
+    cols = ["Analysis", "Outcome", "Regimen", "RR (95% CI), 0.5 added to zero cells", "RR (95% CI), nothing added", "Why"]
+    return t[cols].reset_index(drop=True)
+
+
+def sensitivity_unverified(review) -> pd.DataFrame:
+    """Primary (MH-cc) pools beside the same pools without unverified counts."""
+    from . import pools
+    from .fmt import fmt_rr
+
+    prim = pools.pooled_estimates(review, methods=(pools.PRIMARY,))
+    sens = pools.pooled_estimates(review, exclude_unverified=True, methods=(pools.PRIMARY,))
+    key = ["analysis", "outcome", "subgroup"]
+    m = prim.merge(sens, on=key, how="left", suffixes=("", "_s"))
+    out = pd.DataFrame({
+        "Analysis": m["analysis"], "Outcome": m["outcome"].map(review.outcome_labels), "Regimen": m["subgroup"],
+        "Trials": m["k"], "RR (95% CI), all counts": [fmt_rr(*v) for v in zip(m["rr"], m["ci_low"], m["ci_high"])],
+        "Trials without unverified counts": m["k_s"].fillna(0).astype(int),
+        "RR (95% CI), without unverified counts": [fmt_rr(*v) if pd.notna(v[0]) else "no trial left"
+                                                   for v in zip(m["rr_s"], m["ci_low_s"], m["ci_high_s"])],
+    })
+    out["Changed"] = np.where(out.iloc[:, 4] != out.iloc[:, 6], "yes", "no")
+    return out
+
+
+def ambiguous(review) -> pd.DataFrame:
+    """Counts with more than one value that fits the source (``data/ambiguous_counts.csv``)."""
+    a = review.ambiguous
+    st = review.studies.set_index("study_id") if review.studies is not None else None
+    trial = a["study_id"] if st is None else a["study_id"].map(
+        lambda s: f"{st.loc[s, 'first_author'].split()[0]} {st.loc[s, 'year']}")
+    return pd.DataFrame({"Trial": trial, "Outcome": a["outcome"].map(review.outcome_labels),
+                         "Arm": a["arm"].map({"ctl": "control", "tac": "TAC"}), "Used": a["used"],
+                         "Values that fit": a["alternatives"].str.replace(";", " or "), "Reason": a["reason"]})
+
+
+def reproduction(rep: pd.DataFrame, review) -> DisplayTable:
+    """The published estimates beside ours, with the status and the reason as footnotes."""
+    from .fmt import fmt_rr
+
+    status = {"reproduced": "reproduced", "differs": "differs", "not_reproducible": "not reproducible"}
+    t = pd.DataFrame({
+        "Analysis": rep["analysis"], "Outcome": rep["outcome"].map(review.outcome_labels), "Regimen": rep["subgroup"],
+        "Published RR (95% CI)": [fmt_rr(*v) for v in zip(rep["rr"], rep["ci_low"], rep["ci_high"])],
+        "Trials with counts": [f"{k} of {n}" for k, n in zip(rep["our_k"], rep["k_needed"])],
+        "Our RR (95% CI)": [fmt_rr(*v) if pd.notna(v[0]) else "no trial with counts"
+                            for v in zip(rep["our_rr"], rep["our_ci_low"], rep["our_ci_high"])],
+        "Status": rep["status"].map(status), "Reason": rep["reason"].fillna(""),
+    })
+    return show(t, "Published (Kraaij 2016) and recomputed pooled risk ratios (0.5 added to zero cells, as the "
+                "review's software did)", "reproduction", review=review)
+
+
+def gaps(g: pd.DataFrame, review) -> DisplayTable:
+    """The counts that would close every gap of the reproduction table."""
+    t = pd.DataFrame({"Trial": g["trial"], "Outcome": g["outcome"].map(review.outcome_labels),
+                      "Estimates it blocks": g["blocks"].map(lambda s: _blocks(s, review)),
+                      "TAC arm": g["tac_arm"], "Control arm": g["control_arm"], "Where to look": g["where_to_look"]})
+    return show(t, "Counts needed to reproduce every published estimate", "gaps", review=review,
+                footnote_columns=FOOTNOTE_COLUMNS + ("Where to look",))
+
+
+def _blocks(text: str, review) -> str:
+    """'complete_response (all), …' → 'Complete renal response (overall), …'."""
+    out = []
+    for part in str(text).split(", "):
+        oc, _, sub = part.partition(" (")
+        sub = sub.rstrip(")")
+        sub = {"all": "overall", "duo": "duo", "triple": "triple"}.get(sub, sub)
+        out.append(f"{review.outcome_labels.get(oc, oc)} ({sub})")
+    return ", ".join(out)
+
+
+def register(review) -> DisplayTable:
+    """The register of trials identified in update searches, reasons as footnotes."""
+    r = review.register
+    st = r["first_author"].astype(str).str.split().str[0]
+    t = pd.DataFrame({"Trial": [f"{a} {y}" if a and a != "not" else str(s) for a, y, s in zip(st, r["year"], r["study_id"])],
+                      "Search round": r["round"], "Design": r["design"], "Phase": r["phase"],
+                      "Status": r["status"], "Reason": r["reason"]})
+    return show(t, "Trials identified in update searches", "register", review=review)
+
+
+def changelog(review) -> DisplayTable:
+    """The changelog (``data/changelog.csv``), newest first."""
+    c = review.changelog.sort_values(["date", "edition"], ascending=False)
+    t = pd.DataFrame({"Date": c["date"], "Edition": c["edition"], "Change": c["change"],
+                      "Description": c["description"]})
+    return show(t, "Changes to the data", "changelog", review=review, long_text=400)
+
+
+def printed_vs_computed(check: pd.DataFrame) -> DisplayTable:
+    """Figures printed by the review beside the same figures computed from our study file."""
+    t = pd.DataFrame({"Table": check["table"], "Row": check["row"], "Column": check["column"],
+                      "Printed": check["value"], "Computed": check["computed"], "Status": check["status"],
+                      "Note": check["known_discrepancy"].fillna("")})
+    return show(t, "Figures printed by the review against the same figures computed from data/studies.csv",
+                "printed-vs-computed", digits=1, strict=False)
