@@ -138,7 +138,7 @@ def cmd_add_trial(args) -> int:
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename}: file not found; nothing was written")
     print(f"added {res['study_id']} (edition {res['edition']}): {', '.join(res['outcomes'])}")
-    print("data/studies.csv, data/outcomes.csv and data/changelog.csv were updated.")
+    print("data/studies.csv, data/outcomes.csv, data/changelog.csv and data/update_register.csv were updated.")
     print("next: make notebooks   (re-executes the notebooks that read the changed files)")
     print("      make test        (then commit data/, notebooks/ and results/ together)")
     return 0

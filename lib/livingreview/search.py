@@ -80,6 +80,11 @@ RECORD_COLUMNS = ["record_id", "round", "database", "searched_on", "pmid", "doi"
 SEARCH_COLUMNS = ["round", "database", "searched_on", "strategy", "export_file", "export_sha256", "records"]
 SCREENING_COLUMNS = ["record_id", "stage", "decision", "reason", "study_id", "reviewer", "date", "note"]
 
+#: How databases are named on the pages (other names are shown as stored).
+DATABASE_LABELS = {"pubmed": "PubMed", "embase": "Embase", "web_of_science": "Web of Science",
+                   "cochrane": "Cochrane", "cochrane_central": "CENTRAL",
+                   "targeted_scan": "targeted scan of abstracts, not a full search"}
+
 FORMATS = {".nbib": "medline", ".txt": "medline", ".medline": "medline", ".ris": "ris"}
 
 
