@@ -346,7 +346,7 @@ def import_export(path: Path | str, round: int, database: str, searched_on: str 
                 kept.append(row)
             records.append(row)
             added += 1
-        logged = not any(s["export_sha256"] == sha for s in searches)
+        logged = not any((s["export_sha256"], s["round"], s["database"]) == (sha, str(round), database) for s in searches)
         if logged:
             strategy = f"{STRATEGIES}/{round}-{database}.txt"
             searches.append({"round": str(round), "database": database, "searched_on": searched_on,
