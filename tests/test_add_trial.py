@@ -147,15 +147,41 @@ def test_missing_counts_can_be_registered(tmp_path, data):
     assert pd.isna(o["tac_events"]) and o["provenance"] == "missing"
 
 
-def test_first_update_is_consistent():
-    """The 2026 update: the register, the search flow and studies.csv tell the same story."""
-    review = lr.load_review()
+def assert_update_consistent(review):
+    """The register, the screening decisions, the search flow and studies.csv tell the same story."""
+    from livingreview.search import flow_table
+
     reg = review.register
     included = set(reg.loc[reg["status"] == "included", "study_id"])
     added = set(review.studies.loc[review.studies["added_in"] > 2016, "study_id"])
     assert included == added
-    flow = review.search_flow[review.search_flow["round"] == 2026].set_index("stage")["count"]
-    assert flow["new_studies_included"] == len(included)
-    assert flow["studies_awaiting_data"] == (reg["status"] == "awaiting_data").sum()
-    assert flow["reports_excluded"] == (reg["status"] == "ineligible").sum()
-    assert flow["reports_assessed"] == len(reg)
+    flow = flow_table(review)
+    for rnd in sorted(reg["round"].unique()):
+        f = flow[flow["round"] == rnd].set_index("stage")["count"]
+        r = reg[reg["round"] == rnd]
+        assert f["new_studies_included"] == (r["status"] == "included").sum()
+        assert f["studies_awaiting_data"] == (r["status"] == "awaiting_data").sum()
+        assert f["reports_excluded"] == (r["status"] == "ineligible").sum()
+        assert f["reports_assessed"] == len(r) - f["studies_other_methods"]
+
+
+def test_first_update_is_consistent():
+    """The 2026 update: the register, the search flow and studies.csv tell the same story."""
+    assert_update_consistent(lr.load_review())
+
+
+def test_readme_update_path_stays_consistent(tmp_path, data):
+    """README, 'Adding or correcting data': `livingreview add-trial FILE.yaml` on a copy of the data, then the
+    data validate and the consistency checks of `make test` pass (a new trial and a trial awaiting data)."""
+    assert run_cli_subprocess("add-trial", str(write(tmp_path, GOOD)), "--data-dir", str(data),
+                               "--edition", "2026").returncode == 0
+    zheng = GOOD.replace("new2025", "zheng2022").replace("New A", "Zheng Z").replace("2025", "2022")
+    assert run_cli_subprocess("add-trial", str(write(tmp_path, zheng, "zheng.yaml")), "--data-dir", str(data),
+                               "--edition", "2026").returncode == 0
+    assert lr.validate(data) == []
+    review = lr.load_review(data)
+    assert_update_consistent(review)
+    reg = review.register.set_index("study_id")
+    assert reg.loc["new2025", "status"] == "included" and reg.loc["zheng2022", "status"] == "included"
+    scr = review.search_screening
+    assert scr.loc[(scr["study_id"] == "zheng2022") & (scr["stage"] == "full_text"), "decision"].tolist() == ["include"]

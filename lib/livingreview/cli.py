@@ -8,6 +8,7 @@ Sub-commands::
     livingreview bibtex [--output book/studies.bib]
     livingreview execute [--force] [NOTEBOOK ...]
     livingreview stale [NOTEBOOK ...]
+    livingreview search import|screen|status|flow|strategies ...   (see livingreview.search)
 
 Bad input never produces a traceback: every problem is printed on stderr as
 ``FILE:LINE: column 'NAME': message`` and the exit status is 1. No command here
@@ -137,7 +138,7 @@ def cmd_add_trial(args) -> int:
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename}: file not found; nothing was written")
     print(f"added {res['study_id']} (edition {res['edition']}): {', '.join(res['outcomes'])}")
-    print("data/studies.csv, data/outcomes.csv and data/changelog.csv were updated.")
+    print("data/studies.csv, data/outcomes.csv, data/changelog.csv and data/update_register.csv were updated.")
     print("next: make notebooks   (re-executes the notebooks that read the changed files)")
     print("      make test        (then commit data/, notebooks/ and results/ together)")
     return 0
@@ -227,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stale", help="list stale notebooks; exit 1 if any")
     p.add_argument("notebooks", nargs="*")
     p.set_defaults(func=cmd_stale)
+
+    from .search import register as register_search  # livingreview search import|screen|status|flow|strategies
+
+    register_search(sub)
     return parser
 
 

@@ -42,7 +42,30 @@ TABLES = (
     "update_register",
     "grade",
     "labels",
+    "search_records",
+    "searches",
+    "search_screening",
 )
+#: Files of tables kept in a sub-folder (relative to the data folder, without ``.csv``).
+TABLE_FILES = {"search_records": "search/records", "searches": "search/searches",
+               "search_screening": "search/screening"}
+
+#: Screening stages and the decisions allowed at each (``search/screening.csv``).
+STAGES = ("title_abstract", "full_text")
+DECISIONS = {"title_abstract": ("include", "exclude"), "full_text": ("include", "exclude", "awaiting_data")}
+#: Controlled list of reasons for excluding a full-text report (PRISMA 2020 item 16b).
+EXCLUSION_REASONS = {
+    "wrong_population": "not patients with lupus nephritis",
+    "wrong_intervention": "no tacrolimus-based regimen",
+    "wrong_comparator": "no eligible control arm",
+    "wrong_design": "not a clinical trial or cohort of the eligible designs",
+    "outcome_not_reported": "no renal response outcome of this review",
+    "overlapping_population": "patients already counted in an included study",
+    "not_retrievable": "the report could not be obtained",
+}
+#: Register status that a full-text decision implies (update_register.csv).
+STATUS_OF_DECISION = {"include": "included", "awaiting_data": "awaiting_data", "exclude": "ineligible"}
+
 
 #: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
 COUNT_COLUMNS = ("tac_events", "tac_total", "ctl_events", "ctl_total")
@@ -342,13 +365,16 @@ NEEDS = {
     "ambiguous_counts": ("outcomes", "studies", "outcome_vocabulary"),
     "update_register": ("studies",),
     "grade": ("outcome_vocabulary",),
+    "search_records": ("searches",),
+    "search_screening": ("search_records", "searches", "studies", "update_register"),
 }
 #: Attribute of :class:`Review` for each table.
 ATTRIBUTES = {
     "studies": "studies", "outcomes": "outcomes", "outcome_vocabulary": "vocabulary",
     "published_estimates": "published", "ambiguous_counts": "ambiguous", "search_flow": "search_flow",
     "patient_characteristics": "patients", "published_tables": "published_tables", "changelog": "changelog",
-    "update_register": "register", "grade": "grade", "labels": "labels",
+    "update_register": "register", "grade": "grade",
+    "search_records": "search_records", "searches": "searches", "search_screening": "search_screening", "labels": "labels",
 }
 
 
@@ -369,6 +395,9 @@ class Review:
     register: pd.DataFrame | None = None
     grade: pd.DataFrame | None = None
     labels: pd.DataFrame | None = None
+    search_records: pd.DataFrame | None = None
+    searches: pd.DataFrame | None = None
+    search_screening: pd.DataFrame | None = None
 
     # -- the outcome vocabulary, asked for by name (one place instead of set_index everywhere)
     def _vocab(self, column: str) -> pd.Series:
@@ -408,7 +437,8 @@ def _read_all(data_dir: Path, names=TABLES) -> tuple[dict[str, Table | None], li
     problems: list[Problem] = []
     tables: dict[str, Table | None] = {n: None for n in TABLES}
     for name in _closure(names):
-        tables[name] = read_table(data_dir / f"{name}.csv", load_schema(name, data_dir), problems=problems, name=name)
+        file = TABLE_FILES.get(name, name)
+        tables[name] = read_table(data_dir / f"{file}.csv", load_schema(file, data_dir), problems=problems, name=name)
     vocab, studies, outcomes = tables["outcome_vocabulary"], tables["studies"], tables["outcomes"]
     study_ids = set(studies.frame["study_id"].dropna()) if studies else set()
     outcome_names = set(vocab.frame["outcome"].dropna()) if vocab else set()
@@ -434,7 +464,102 @@ def _read_all(data_dir: Path, names=TABLES) -> tuple[dict[str, Table | None], li
         pairs = set(zip(outcomes.frame["study_id"], outcomes.frame["outcome"]))
         check_foreign_key(amb, ["study_id", "outcome"], pairs, "outcomes.csv", problems)
         _check_ambiguous(amb, outcomes, problems)
+    check_search_tables(tables["search_records"], tables["search_screening"], tables["searches"], studies, reg,
+                        problems)
     return tables, problems
+
+
+# ---------------------------------------------------------------------------------------------
+# checks across the search tables (search/records.csv, search/screening.csv)
+
+def check_search_tables(records, screening, searches, studies, register, problems: list[Problem]) -> None:
+    """Checks that span the search tables (arguments are :class:`Table` or None).
+
+    records: ``duplicate_of`` names a kept record of the same or an earlier round; the ``record_id``
+    prefix matches round and database. screening: known, non-duplicate record; decision allowed at
+    the stage; a full-text decision needs a title/abstract include; reason required for a full-text
+    exclusion and only with an exclusion; ``study_id`` of a full-text include is in studies.csv and
+    the update register agrees with the decision. register: every trial not included of a round
+    with records was assessed at full text.
+    """
+    if records is None:
+        return
+    rf = records.frame
+    shown = _display_path(records.path)
+    ids = dict(zip(rf["record_id"], rf["round"]))
+    dup_of = dict(zip(rf["record_id"], rf["duplicate_of"]))
+    runs = set(zip(searches.frame["round"], searches.frame["database"], searches.frame["searched_on"])) \
+        if searches is not None else None
+    for i, r in enumerate(rf.itertuples(index=False)):
+        line = records.lines[i]
+        if runs is not None and pd.notna(r.searched_on) and (r.round, r.database, r.searched_on) not in runs:
+            problems.append(Problem(shown, line, "searched_on",
+                                    f"no search run {r.round}/{r.database}/{r.searched_on} in search/searches.csv"))
+        if pd.notna(r.record_id) and pd.notna(r.round) and pd.notna(r.database):
+            if not str(r.record_id).startswith(f"{int(r.round)}-{r.database}-"):
+                problems.append(Problem(shown, line, "record_id",
+                                        f"'{r.record_id}' does not start with '{int(r.round)}-{r.database}-'"))
+        d = r.duplicate_of
+        if pd.isna(d):
+            continue
+        if d not in ids:
+            problems.append(Problem(shown, line, "duplicate_of", f"unknown record '{d}'"))
+        elif pd.notna(dup_of.get(d)):
+            problems.append(Problem(shown, line, "duplicate_of", f"'{d}' is itself a duplicate (of '{dup_of[d]}')"))
+        elif d == r.record_id or (pd.notna(r.round) and ids[d] > r.round):
+            problems.append(Problem(shown, line, "duplicate_of", f"'{d}' must be an earlier record"))
+    if screening is None:
+        return
+    sf = screening.frame
+    shown = _display_path(screening.path)
+    ta_include = set(sf.loc[(sf["stage"] == "title_abstract") & (sf["decision"] == "include"), "record_id"])
+    study_ids = set(studies.frame["study_id"]) if studies is not None else None
+    reg = register.frame.set_index("study_id") if register is not None else None
+    for i, r in enumerate(sf.itertuples(index=False)):
+        line = screening.lines[i]
+        if pd.notna(r.record_id):
+            if r.record_id not in ids:
+                problems.append(Problem(shown, line, "record_id", f"unknown record '{r.record_id}' (not in records.csv)"))
+            elif pd.notna(dup_of.get(r.record_id)):
+                problems.append(Problem(shown, line, "record_id",
+                                        f"'{r.record_id}' duplicates '{dup_of[r.record_id]}': screen that record"))
+        if pd.notna(r.stage) and pd.notna(r.decision) and r.stage in DECISIONS and r.decision not in DECISIONS[r.stage]:
+            problems.append(Problem(shown, line, "decision",
+                                    f"'{r.decision}' is not a {r.stage} decision ({', '.join(DECISIONS[r.stage])})"))
+        if r.stage == "full_text":
+            if pd.notna(r.record_id) and r.record_id not in ta_include:
+                problems.append(Problem(shown, line, "stage",
+                                        f"full-text decision on '{r.record_id}' without a title/abstract include"))
+            if r.decision == "exclude" and pd.isna(r.reason):
+                problems.append(Problem(shown, line, "reason", "required for a full-text exclusion"))
+        if pd.notna(r.reason) and r.decision != "exclude":
+            problems.append(Problem(shown, line, "reason", "given only with the decision 'exclude'"))
+        if pd.notna(r.study_id) and r.stage != "full_text":
+            problems.append(Problem(shown, line, "study_id", "names a study only at the full_text stage"))
+        if r.stage == "full_text" and pd.notna(r.study_id) and pd.notna(r.decision):
+            if r.decision == "include" and study_ids is not None and r.study_id not in study_ids:
+                problems.append(Problem(shown, line, "study_id", f"included study '{r.study_id}' is not in studies.csv"))
+            if reg is not None:
+                want = STATUS_OF_DECISION.get(r.decision)
+                if r.study_id not in reg.index:
+                    problems.append(Problem(shown, line, "study_id",
+                                            f"'{r.study_id}' is not in update_register.csv (status '{want}' expected)"))
+                elif reg.loc[r.study_id, "status"] != want:
+                    problems.append(Problem(shown, line, "decision",
+                                            f"'{r.decision}' but update_register.csv says '{reg.loc[r.study_id, 'status']}'"
+                                            f" for '{r.study_id}'"))
+        if r.stage == "full_text" and r.decision == "include" and pd.isna(r.study_id):
+            problems.append(Problem(shown, line, "study_id", "a full-text include must name its study"))
+    if register is not None:
+        rounds = set(rf["round"].dropna())
+        assessed = set(sf.loc[sf["stage"] == "full_text", "study_id"].dropna())
+        shown = _display_path(register.path)
+        for i, r in enumerate(register.frame.itertuples(index=False)):
+            if r.round in rounds and r.status != "included" and r.study_id not in assessed:
+                problems.append(Problem(shown, register.lines[i], "study_id",
+                                        f"'{r.study_id}' ({r.status}) has no full-text decision in search/screening.csv"))
+
+
 
 
 def _check_ambiguous(amb: Table, outcomes: Table, problems: list[Problem]) -> None:
@@ -511,7 +636,10 @@ def file_digest(path: Path | str) -> str:
 def data_version(data_dir: Path | str = DATA_DIR) -> str:
     """A short content hash of every CSV and schema in ``data_dir``: changes whenever any data changes."""
     h = hashlib.sha256()
-    for p in sorted(Path(data_dir).glob("*.csv")) + sorted(Path(data_dir).glob("*.schema.json")):
-        h.update(p.name.encode())
+    data_dir = Path(data_dir)
+    files = [p for pat in ("*.csv", "*.schema.json") for p in sorted(data_dir.glob(pat))]
+    files += [p for pat in ("*.csv", "*.schema.json") for p in sorted((data_dir / "search").glob(pat))]
+    for p in files:
+        h.update(p.relative_to(data_dir).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:12]

@@ -16,6 +16,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .pools import EDITION_2016, study_label
 from .data import Review
+from .search import DATABASE_LABELS, flow_table
 
 DESIGN_LABELS = {"case_series": "Case series (≤10 patients)", "cohort": "Uncontrolled cohort (>10 patients)",
                  "case_control": "Case-control study", "rct": "Randomised controlled trial"}
@@ -41,6 +42,9 @@ STAGE_TEXT = {
     "new_studies_included": "New studies included",
     "new_studies_meta_analysis": "New trials in the meta-analysis",
     "studies_awaiting_data": "Eligible trials awaiting data",
+    "studies_other_methods": "Of which identified by other methods",
+    "records_awaiting_screening": "Records awaiting screening",
+    "reports_awaiting_assessment": "Reports awaiting assessment",
 }
 
 
@@ -217,8 +221,13 @@ def unexplained_mismatches(review: Review, edition: int | None = EDITION_2016) -
 
 
 def flow_counts(review: Review) -> pd.DataFrame:
-    """The search flow as a table: one row per round and stage, 'not reported' where empty."""
-    f = review.search_flow.copy()
+    """The search flow as a table: one row per round and stage, 'not reported' where empty.
+
+    Rounds with search records (``search/records.csv``) are derived from the records and screening
+    decisions; the others (the 2016 review) keep the printed counts of ``search_flow.csv``
+    (:func:`livingreview.search.flow_table`).
+    """
+    f = flow_table(review)
     f["Stage"] = f["stage"].map(STAGE_TEXT)
     f["Count"] = f["count"].map(lambda v: "not reported" if pd.isna(v) else str(int(v)))
     return f[["round", "Stage", "Count", "provenance", "source"]].rename(
@@ -226,11 +235,16 @@ def flow_counts(review: Review) -> pd.DataFrame:
 
 
 def prisma_diagram(review: Review) -> plt.Figure:
-    """A PRISMA 2020 flow diagram drawn from ``search_flow.csv``, one column per search round.
+    """A PRISMA 2020 flow diagram, one column per search round (:func:`livingreview.search.flow_table`).
 
-    Counts the source did not print show as "not reported"; an update round adds a column.
+    The 2016 round shows the printed counts of ``search_flow.csv`` ("not reported" where the source
+    gives none); a round with search records shows counts derived from its records and decisions.
     """
-    flow = review.search_flow
+    flow = flow_table(review)
+    dbs = {}
+    recs = getattr(review, "search_records", None)
+    if recs is not None and len(recs):
+        dbs = {int(r): ", ".join(sorted(g["database"].unique())) for r, g in recs.groupby("round")}
     rounds = sorted(flow["round"].unique())
     width_per = 6.2
     fig = plt.figure(figsize=(1.0 + width_per * len(rounds), 7.6))
@@ -266,14 +280,16 @@ def prisma_diagram(review: Review) -> plt.Figure:
         mx, sx = x0, x0 + mw + 0.4
         title = f"Review {rnd}" if i == 0 else f"Update {rnd}"
         ax.text(mx + (mw + 0.4 + sw) / 2, 7.45, title, ha="center", fontsize=10, weight="bold")
-        db = "PubMed, Embase, Web of Science, Cochrane" if i == 0 else "the same databases"
+        db = ", ".join(DATABASE_LABELS.get(d, d) for d in dbs[int(rnd)].split(", ")) if int(rnd) in dbs else None
+        db = db or ("PubMed, Embase, Web of Science, Cochrane" if i == 0 else "the same databases")
         main = [("records_identified", 6.1, f"{STAGE_TEXT['records_identified']}\n({db})"),
                 ("records_screened", 4.85, STAGE_TEXT["records_screened"]),
                 ("reports_assessed", 3.3, STAGE_TEXT["reports_assessed"])]
         side = {"records_identified": "duplicates_removed", "records_screened": "records_excluded",
                 "reports_assessed": "reports_excluded"}
         inc_stages = (["studies_included", "studies_meta_analysis"] if i == 0
-                      else ["new_studies_included", "new_studies_meta_analysis", "studies_awaiting_data"])
+                      else ["new_studies_included", "studies_other_methods", "new_studies_meta_analysis",
+                            "studies_awaiting_data"])
         prev_y = None
         for stage, y, label in main:
             t = n_text(rnd, stage) or "n = not reported"
@@ -285,15 +301,16 @@ def prisma_diagram(review: Review) -> plt.Figure:
             box(sx, y + 0.15, sw, 0.7, f"{STAGE_TEXT[s_stage]}\n{st_}", fc="#f7f7f7")
             arrow(mx + mw, y + 0.5, sx, y + 0.5)
             prev_y = y
-        y = 1.85
-        for stage in inc_stages:
-            t = n_text(rnd, stage)
-            if t is None:
-                continue
-            box(mx, y, mw, 0.85, f"{STAGE_TEXT[stage]}\n{t}", fc="#eef5e9")
-            arrow(mx + mw / 2, prev_y, mx + mw / 2, y + 0.85)
+        shown = [(stage, n_text(rnd, stage)) for stage in inc_stages]
+        shown = [(st, t) for st, t in shown if t is not None and not (st == "studies_other_methods" and t == "n = 0")]
+        step = min(1.25, 1.75 / max(len(shown) - 1, 1))
+        h = min(0.85, step - 0.15)
+        y = 2.05
+        for stage, t in shown:
+            box(mx, y, mw, h, f"{STAGE_TEXT[stage]}\n{t}", fc="#eef5e9")
+            arrow(mx + mw / 2, prev_y, mx + mw / 2, y + h)
             prev_y = y
-            y -= 1.25
+            y -= step
     return fig
 
 

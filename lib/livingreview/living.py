@@ -46,6 +46,7 @@ import pandas as pd
 from . import mh
 from .analysis import PRIMARY, fmt_rr, has_counts, trial_rows
 from .data import DATA_DIR, Problem, load_review, validate
+from .search import register_for_added_trial
 
 ARM_KEYS = {"label", "events", "total"}
 
@@ -248,6 +249,8 @@ def add_trial(path: Path | str, data_dir: Path | str = DATA_DIR, edition: int | 
               "description": f"Added {study_row['first_author']} {study_row['year']} "
                              f"({', '.join(r['outcome'] for r in out_rows)}) from {path.name}."}
     new_files["changelog.csv"] = _append_csv(data_dir / "changelog.csv", [change])
+    # issue 14: the update register (and a full-text decision awaiting data) follow the addition
+    new_files.update(register_for_added_trial(data_dir, study_row, today))
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "data"
         shutil.copytree(data_dir, scratch)

@@ -1,0 +1,708 @@
+"""The search end of the living loop: import database exports, deduplicate, screen, count the flow.
+
+Files (all under ``data/search/``; see ``data/README.md``)
+---------------------------------------------------------
+``records.csv``
+    one row per record of a database export: ``record_id`` (``ROUND-DATABASE-NNNN``, assigned once
+    and never reused), ``round``, ``database``, ``searched_on``, ``pmid``, ``doi``, ``title``,
+    ``first_author``, ``year``, ``journal`` and ``duplicate_of`` (the ``record_id`` of the first
+    record of the same publication, empty for a record kept).
+``searches.csv``
+    one row per database search run (one imported export file): ``round``, ``database``,
+    ``searched_on``, ``strategy`` (file under ``search/strategies/``), ``export_file``,
+    ``export_sha256``, ``records``.
+``screening.csv``
+    one decision per record and stage: ``record_id``, ``stage`` (``title_abstract``, ``full_text``),
+    ``decision`` (``include``/``exclude``; at full text also ``awaiting_data``), ``reason`` (from
+    :data:`EXCLUSION_REASONS`, required for a full-text exclusion), ``study_id`` (the trial a
+    full-text report belongs to), ``reviewer``, ``date``, ``note``.
+``strategies/ROUND-DATABASE.txt``
+    the saved search strategy of each database and round, as run.
+
+Deduplication (:func:`find_duplicate`)
+--------------------------------------
+A record is a duplicate of an earlier one (within the export, the round, or any earlier round)
+when, in this order: the PMIDs are equal; else the DOIs are equal ignoring case; else the
+normalised titles (Unicode NFKD, lower case, punctuation removed, spacing collapsed), the years and
+the first authors' surnames are all equal -- unless both records carry different PMIDs or different
+DOIs. The first record found is kept; the duplicate's ``duplicate_of`` names it.
+
+Re-importing an export adds nothing: the k-th record of the file with a given fingerprint (the
+normalised PMID, DOI, title, year, author and journal) is the k-th record with that fingerprint
+already stored for the same round and database.
+
+PRISMA 2020 counts (:func:`prisma_flow`)
+----------------------------------------
+For every round with records, with ``R`` the records of the round, ``D`` those with a
+``duplicate_of``, ``TA``/``FT`` the title/abstract and full-text decisions of the kept records::
+
+    records_identified          = |R|        (and records_identified:DATABASE per database)
+    duplicates_removed          = |D|
+    records_screened            = |TA|
+    records_awaiting_screening  = |R| - |D| - |TA|            (only when > 0)
+    records_excluded            = |TA exclude|
+    reports_assessed            = |FT|
+    reports_awaiting_assessment = |TA include| - |FT|          (only when > 0)
+    reports_excluded            = |FT exclude|  (and reports_excluded:REASON per reason)
+    studies_awaiting_data       = |FT awaiting_data|
+    studies_other_methods       = studies.csv rows added in the round that no full-text include names
+    new_studies_included        = |FT include| + studies_other_methods
+    new_studies_meta_analysis   = included studies of the round with at least one count in outcomes.csv
+
+so that identified - duplicates = screened (+ awaiting), screened - excluded = assessed (+ awaiting),
+assessed - excluded = included via the search + awaiting data. Rounds without records (the 2016 review)
+keep the printed counts of ``search_flow.csv`` with their provenance (:func:`flow_table`).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .data import (DATA_DIR, DECISIONS, EXCLUSION_REASONS, STAGES, STATUS_OF_DECISION, DataError,  # noqa: F401
+                   load_review)
+
+SEARCH_DIR = "search"
+RECORDS = f"{SEARCH_DIR}/records.csv"
+SEARCHES = f"{SEARCH_DIR}/searches.csv"
+SCREENING = f"{SEARCH_DIR}/screening.csv"
+STRATEGIES = f"{SEARCH_DIR}/strategies"
+
+RECORD_COLUMNS = ["record_id", "round", "database", "searched_on", "pmid", "doi", "title", "first_author",
+                  "year", "journal", "duplicate_of"]
+SEARCH_COLUMNS = ["round", "database", "searched_on", "strategy", "export_file", "export_sha256", "records"]
+SCREENING_COLUMNS = ["record_id", "stage", "decision", "reason", "study_id", "reviewer", "date", "note"]
+
+#: How databases are named on the pages (other names are shown as stored).
+DATABASE_LABELS = {"pubmed": "PubMed", "embase": "Embase", "web_of_science": "Web of Science",
+                   "cochrane": "Cochrane", "cochrane_central": "CENTRAL",
+                   "targeted_scan": "targeted scan of abstracts, not a full search"}
+
+FORMATS = {".nbib": "medline", ".txt": "medline", ".medline": "medline", ".ris": "ris"}
+
+
+class ImportError_(ValueError):
+    """Bad input for ``livingreview search``: a one-line message naming the file."""
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing exports
+
+@dataclass
+class Citation:
+    """One bibliographic record as parsed from an export (strings, empty when absent)."""
+
+    pmid: str = ""
+    doi: str = ""
+    title: str = ""
+    first_author: str = ""
+    year: str = ""
+    journal: str = ""
+
+    def fingerprint(self) -> str:
+        parts = [self.pmid, doi_key(self.doi), normalise_title(self.title), self.year,
+                 author_key(self.first_author), normalise_title(self.journal)]
+        return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+def _first(value) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return " ".join(str(value or "").split())
+
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+
+
+def _doi_from(text: str) -> str:
+    m = _DOI.search(text or "")
+    return m.group(0).rstrip(".;,") if m else ""
+
+
+def _year(text: str) -> str:
+    m = re.search(r"(1[89]|20)\d\d", text or "")
+    return m.group(0) if m else ""
+
+
+def parse_medline(text: str) -> list[Citation]:
+    """Records of a PubMed/MEDLINE export (``.nbib`` or the "PubMed" format ``.txt``), via ``Bio.Medline``."""
+    from Bio import Medline
+
+    out = []
+    for rec in Medline.parse(io.StringIO(text)):
+        if not rec:
+            continue
+        ids = [x for x in ([rec.get("LID", "")] if isinstance(rec.get("LID"), str) else rec.get("LID", []))
+               + list(rec.get("AID", []))]
+        doi = next((_doi_from(x) for x in ids if x.endswith("[doi]")), "")
+        out.append(Citation(
+            pmid=_first(rec.get("PMID")), doi=doi, title=_first(rec.get("TI")),
+            first_author=_first(rec.get("AU") or rec.get("CN")), year=_year(_first(rec.get("DP"))),
+            journal=_first(rec.get("TA") or rec.get("JT")),
+        ))
+    return out
+
+
+def parse_ris(text: str) -> list[Citation]:
+    """Records of a RIS export (Embase, Web of Science, CENTRAL, reference managers), via ``rispy``."""
+    import rispy
+
+    out = []
+    for rec in rispy.loads(text, skip_unknown_tags=True):
+        urls = " ".join(rec.get("urls", []) or [])
+        pmid = ""
+        for field in ("accession_number", "pubmed_id", "notes", "note"):
+            val = " ".join(rec.get(field)) if isinstance(rec.get(field), list) else str(rec.get(field) or "")
+            m = re.search(r"(?:PMID|PubMed ID|MEDLINE)\D{0,5}(\d{5,9})", val, re.I) or (
+                re.fullmatch(r"\s*(\d{5,9})\s*", val) if field == "accession_number" else None)
+            if m:
+                pmid = m.group(1)
+                break
+        if not pmid:
+            m = re.search(r"pubmed(?:\.ncbi\.nlm\.nih\.gov/|/)(\d{5,9})", urls)
+            pmid = m.group(1) if m else ""
+        out.append(Citation(
+            pmid=pmid, doi=_doi_from(_first(rec.get("doi"))) or _doi_from(urls),
+            title=_first(rec.get("title") or rec.get("primary_title")),
+            first_author=_first(rec.get("authors") or rec.get("first_authors")),
+            year=_year(_first(rec.get("year") or rec.get("publication_year") or rec.get("date"))),
+            journal=_first(rec.get("journal_name") or rec.get("alternate_title3") or rec.get("secondary_title")
+                           or rec.get("alternate_title1") or rec.get("alternate_title2")),
+        ))
+    return out
+
+
+def parse_export(path: Path | str) -> list[Citation]:
+    """Parse an export by its format: RIS (``TY  -`` lines) or MEDLINE (``PMID-`` lines)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ImportError_(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ImportError_(f"{path}: not UTF-8 text ({exc.reason})") from None
+    if re.search(r"^TY  - ", text, re.M):
+        fmt = "ris"
+    elif re.search(r"^PMID- ", text, re.M):
+        fmt = "medline"
+    else:
+        raise ImportError_(f"{path}:1: neither a RIS export (TY  - lines) nor a MEDLINE export (PMID- lines)")
+    try:
+        records = parse_ris(text) if fmt == "ris" else parse_medline(text)
+    except Exception as exc:  # the parsers raise bare IOError/ValueError on malformed input
+        raise ImportError_(f"{path}: malformed {fmt.upper()} export ({exc})") from None
+    if not records:
+        raise ImportError_(f"{path}: no records found")
+    return records
+
+
+# ---------------------------------------------------------------------------------------------
+# deduplication
+
+def normalise_title(text: str) -> str:
+    """Lower case, accents and punctuation removed, spacing collapsed (for title matching)."""
+    text = unicodedata.normalize("NFKD", str(text or ""))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def doi_key(doi: str) -> str:
+    d = str(doi or "").strip().lower()
+    return re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", d)
+
+
+def author_key(name: str) -> str:
+    """The first author's surname, normalised: 'Liu Z', 'Liu, Zhihong' and 'LIU' all give 'liu'."""
+    name = str(name or "").strip()
+    surname = name.split(",")[0] if "," in name else re.sub(r"\s+[A-Z]{1,3}$", "", name)
+    return normalise_title(surname).replace(" ", "")
+
+
+def find_duplicate(rec: dict, kept: pd.DataFrame | list[dict]) -> str | None:
+    """The ``record_id`` of the first kept record ``rec`` duplicates (see the module notes), or None.
+
+    ``rec`` and the rows of ``kept`` are mappings with ``pmid, doi, title, year, first_author``.
+    """
+    rows = kept.to_dict("records") if isinstance(kept, pd.DataFrame) else kept
+    pmid, doi = _s(rec.get("pmid")), doi_key(_s(rec.get("doi")))
+    if pmid:
+        for r in rows:
+            if _s(r.get("pmid")) == pmid:
+                return r["record_id"]
+    if doi:
+        for r in rows:
+            if doi_key(_s(r.get("doi"))) == doi and not (pmid and _s(r.get("pmid")) and _s(r.get("pmid")) != pmid):
+                return r["record_id"]
+    title = normalise_title(_s(rec.get("title")))
+    if title:
+        year, author = _s(rec.get("year")), author_key(_s(rec.get("first_author")))
+        for r in rows:
+            if pmid and _s(r.get("pmid")) and _s(r.get("pmid")) != pmid:
+                continue
+            if doi and doi_key(_s(r.get("doi"))) and doi_key(_s(r.get("doi"))) != doi:
+                continue
+            if (normalise_title(_s(r.get("title"))) == title and _s(r.get("year")) == year
+                    and author_key(_s(r.get("first_author"))) == author):
+                return r["record_id"]
+    return None
+
+
+def _s(v) -> str:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and writing the search tables
+
+def _read_csv_bytes(content: bytes, columns: list[str]) -> list[dict]:
+    text = content.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    return [{c: (row.get(c) or "") for c in columns} for row in reader]
+
+
+def _csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([_s(r.get(c)) for c in columns])
+    return buf.getvalue().encode("utf-8")
+
+
+def _rows(tx, rel: str, columns: list[str]) -> list[dict]:
+    try:
+        return _read_csv_bytes(tx.read_bytes(rel), columns)
+    except FileNotFoundError:
+        return []
+
+
+def _check_date(value: str, what: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        raise ImportError_(f"{what}: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+_DB = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def import_export(path: Path | str, round: int, database: str, searched_on: str | None = None,
+                  data_dir: Path | str = DATA_DIR) -> dict:
+    """Import a database export into ``search/records.csv`` (deduplicated) and log the search run.
+
+    Returns ``{"added", "duplicates", "skipped", "search_logged"}``. Re-importing adds nothing.
+    Raises :class:`ImportError_` (a ``ValueError``) with a one-line message on bad input.
+    """
+    from .transaction import data_transaction
+
+    path, data_dir = Path(path), Path(data_dir)
+    if not _DB.match(database or ""):
+        raise ImportError_(f"--database: '{database}' must be lower case letters, digits and '_' (e.g. pubmed)")
+    if not isinstance(round, int) or round < 2016:
+        raise ImportError_(f"--round: '{round}' must be an edition year (2016 or later)")
+    searched_on = _check_date(searched_on, "--searched-on") if searched_on else dt.date.today().isoformat()
+    citations = parse_export(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    with data_transaction(data_dir) as tx:
+        records = _rows(tx, RECORDS, RECORD_COLUMNS)
+        searches = _rows(tx, SEARCHES, SEARCH_COLUMNS)
+        prefix = f"{round}-{database}-"
+        seq = max([int(r["record_id"].rsplit("-", 1)[1]) for r in records if r["record_id"].startswith(prefix)]
+                  or [0])
+        existing: dict[str, list[str]] = {}
+        for r in records:
+            if r["round"] == str(round) and r["database"] == database:
+                existing.setdefault(_citation_of(r).fingerprint(), []).append(r["record_id"])
+        seen: dict[str, int] = {}
+        added = dups = skipped = 0
+        kept = [r for r in records if not r["duplicate_of"]]
+        for c in citations:
+            fp = c.fingerprint()
+            k = seen.get(fp, 0)
+            seen[fp] = k + 1
+            if k < len(existing.get(fp, [])):
+                skipped += 1
+                continue
+            seq += 1
+            row = {"record_id": f"{prefix}{seq:04d}", "round": str(round), "database": database,
+                   "searched_on": searched_on, "pmid": c.pmid, "doi": c.doi, "title": c.title,
+                   "first_author": c.first_author, "year": c.year, "journal": c.journal, "duplicate_of": ""}
+            dup = find_duplicate(row, kept)
+            if dup:
+                row["duplicate_of"] = dup
+                dups += 1
+            else:
+                kept.append(row)
+            records.append(row)
+            added += 1
+        logged = not any((s["export_sha256"], s["round"], s["database"]) == (sha, str(round), database) for s in searches)
+        if logged:
+            strategy = f"{STRATEGIES}/{round}-{database}.txt"
+            searches.append({"round": str(round), "database": database, "searched_on": searched_on,
+                             "strategy": strategy if (data_dir / strategy).exists() else "",
+                             "export_file": path.name, "export_sha256": sha, "records": str(len(citations))})
+        if added:
+            tx.write(RECORDS, _csv_bytes(records, RECORD_COLUMNS))
+        if logged:
+            tx.write(SEARCHES, _csv_bytes(searches, SEARCH_COLUMNS))
+    return {"added": added, "duplicates": dups, "skipped": skipped, "search_logged": logged}
+
+
+def _citation_of(r: dict) -> Citation:
+    return Citation(**{k: _s(r.get(k)) for k in ("pmid", "doi", "title", "first_author", "year", "journal")})
+
+
+def record_decision(record_id: str, stage: str, decision: str, reviewer: str, date: str | None = None,
+                    reason: str | None = None, study_id: str | None = None, note: str | None = None,
+                    data_dir: Path | str = DATA_DIR) -> dict:
+    """Record (or replace) the decision on one record at one stage, checked, locked and atomic.
+
+    Raises :class:`ImportError_` with a one-line message when the decision is not allowed.
+    """
+    from .transaction import data_transaction
+
+    data_dir = Path(data_dir)
+    date = _check_date(date, "--date") if date else dt.date.today().isoformat()
+    if stage not in STAGES:
+        raise ImportError_(f"--stage: '{stage}' is not one of: {', '.join(STAGES)}")
+    if decision not in DECISIONS[stage]:
+        raise ImportError_(f"--decision: '{decision}' is not one of: {', '.join(DECISIONS[stage])} (stage {stage})")
+    if reason and reason not in EXCLUSION_REASONS:
+        raise ImportError_(f"--reason: '{reason}' is not one of: {', '.join(EXCLUSION_REASONS)}")
+    if stage == "full_text" and decision == "exclude" and not reason:
+        raise ImportError_("--reason is required to exclude a full-text report "
+                           f"(one of: {', '.join(EXCLUSION_REASONS)})")
+    if reason and decision != "exclude":
+        raise ImportError_("--reason is given only with --decision exclude")
+    if not reviewer or not reviewer.strip():
+        raise ImportError_("--reviewer is required")
+    with data_transaction(data_dir) as tx:
+        records = {r["record_id"]: r for r in _rows(tx, RECORDS, RECORD_COLUMNS)}
+        if record_id not in records:
+            raise ImportError_(f"{RECORDS}: unknown record '{record_id}'")
+        if records[record_id]["duplicate_of"]:
+            raise ImportError_(f"record '{record_id}' duplicates '{records[record_id]['duplicate_of']}': "
+                               "screen that record instead")
+        rows = _rows(tx, SCREENING, SCREENING_COLUMNS)
+        if stage == "full_text" and not any(r["record_id"] == record_id and r["stage"] == "title_abstract"
+                                            and r["decision"] == "include" for r in rows):
+            raise ImportError_(f"record '{record_id}' has no title/abstract include: screen it first")
+        if study_id and stage == "full_text":
+            reg = {r["study_id"]: r["status"] for r in _rows(tx, "update_register.csv", ["study_id", "status"])}
+            want = STATUS_OF_DECISION[decision]
+            if reg.get(study_id) != want:
+                raise ImportError_(f"update_register.csv: '{study_id}' "
+                                   + (f"has status '{reg[study_id]}'" if study_id in reg else "is not registered")
+                                   + f"; a full-text '{decision}' needs status '{want}' (add-trial sets 'included')")
+        elif study_id:
+            raise ImportError_("--study-id names a study only at the full_text stage")
+        new = {"record_id": record_id, "stage": stage, "decision": decision, "reason": reason or "",
+               "study_id": study_id or "", "reviewer": reviewer.strip(), "date": date, "note": note or ""}
+        replaced = False
+        for i, r in enumerate(rows):
+            if r["record_id"] == record_id and r["stage"] == stage:
+                rows[i] = new
+                replaced = True
+        if not replaced:
+            rows.append(new)
+        tx.write(SCREENING, _csv_bytes(rows, SCREENING_COLUMNS))
+    return {"replaced": replaced, **new}
+
+
+# ---------------------------------------------------------------------------------------------
+# status and PRISMA counts
+
+def _load(data_dir) -> object:
+    return load_review(data_dir, tables=["search_records", "search_screening", "studies", "outcomes",
+                                         "update_register", "search_flow", "searches"])
+
+
+def screening_status(review, round: int | None = None) -> pd.DataFrame:
+    """What is left to screen: per round, kept records without a title/abstract decision and
+    title/abstract includes without a full-text decision (columns round, stage, record_id, title)."""
+    rec, scr = review.search_records, review.search_screening
+    kept = rec[rec["duplicate_of"].isna()]
+    if round is not None:
+        kept = kept[kept["round"] == round]
+    ta = scr[scr["stage"] == "title_abstract"]
+    ft = set(scr.loc[scr["stage"] == "full_text", "record_id"])
+    inc = set(ta.loc[ta["decision"] == "include", "record_id"])
+    todo_ta = kept[~kept["record_id"].isin(set(ta["record_id"]))].assign(stage="title_abstract")
+    todo_ft = kept[kept["record_id"].isin(inc - ft)].assign(stage="full_text")
+    out = pd.concat([todo_ta, todo_ft], ignore_index=True)
+    return out[["round", "stage", "record_id", "title"]].reset_index(drop=True)
+
+
+def prisma_flow(review, round: int | None = None) -> pd.DataFrame:
+    """PRISMA 2020 counts of every round with records (or one), derived from the records.
+
+    Returns columns ``round, stage, count`` (stages and formulas in the module notes; per-database
+    and per-reason rows are named ``stage:DATABASE`` and ``reports_excluded:REASON``).
+    """
+    rec, scr = review.search_records, review.search_screening
+    rounds = sorted(int(r) for r in rec["round"].dropna().unique())
+    if round is not None:
+        rounds = [r for r in rounds if r == round]
+    rows = []
+    studies, outcomes = review.studies, review.outcomes
+    for rnd in rounds:
+        R = rec[rec["round"] == rnd]
+        D = R[R["duplicate_of"].notna()]
+        kept = set(R.loc[R["duplicate_of"].isna(), "record_id"])
+        s = scr[scr["record_id"].isin(kept)]
+        ta, ft = s[s["stage"] == "title_abstract"], s[s["stage"] == "full_text"]
+        add = lambda stage, n: rows.append({"round": rnd, "stage": stage, "count": int(n)})  # noqa: E731
+        add("records_identified", len(R))
+        for db, n in R.groupby("database", sort=True).size().items():
+            add(f"records_identified:{db}", n)
+        add("duplicates_removed", len(D))
+        add("records_screened", len(ta))
+        if len(kept) - len(ta):
+            add("records_awaiting_screening", len(kept) - len(ta))
+        add("records_excluded", (ta["decision"] == "exclude").sum())
+        add("reports_assessed", len(ft))
+        waiting = (ta["decision"] == "include").sum() - len(ft)
+        if waiting:
+            add("reports_awaiting_assessment", waiting)
+        ex = ft[ft["decision"] == "exclude"]
+        add("reports_excluded", len(ex))
+        for reason, n in ex.groupby("reason", sort=True).size().items():
+            add(f"reports_excluded:{reason}", n)
+        add("studies_awaiting_data", (ft["decision"] == "awaiting_data").sum())
+        via_search = set(ft.loc[ft["decision"] == "include", "study_id"].dropna())
+        added = set(studies.loc[studies["added_in"] == rnd, "study_id"]) if studies is not None else set()
+        other = added - set(scr["study_id"].dropna())
+        add("studies_other_methods", len(other))
+        included = via_search | other
+        add("new_studies_included", len(included))
+        if outcomes is not None:
+            usable = set(outcomes.loc[outcomes["tac_events"].notna() & outcomes["ctl_events"].notna(), "study_id"])
+            add("new_studies_meta_analysis", len(included & usable))
+    return pd.DataFrame(rows, columns=["round", "stage", "count"])
+
+
+def flow_table(review) -> pd.DataFrame:
+    """The search flow of every round: printed counts of ``search_flow.csv`` for rounds without
+    records (2016), counts derived by :func:`prisma_flow` for rounds with records.
+
+    Columns ``round, stage, count, provenance, source`` (as ``search_flow.csv``); derived rows have
+    provenance ``derived``. Per-database and per-reason rows are left out (see :func:`prisma_flow`).
+    """
+    printed = review.search_flow
+    derived = prisma_flow(review) if getattr(review, "search_records", None) is not None else pd.DataFrame(
+        columns=["round", "stage", "count"])
+    derived = derived[~derived["stage"].str.contains(":")].copy()
+    derived["provenance"] = "derived"
+    derived["source"] = [f"Derived from the {r} search records and screening decisions (search/records.csv, "
+                         "search/screening.csv) and, for included studies, studies.csv." for r in derived["round"]]
+    printed = printed[~printed["round"].isin(set(derived["round"]))]
+    out = pd.concat([printed, derived], ignore_index=True)
+    out["count"] = out["count"].astype("Int64")
+    return out.sort_values("round", kind="stable").reset_index(drop=True)
+
+
+def last_search_date(review) -> str | None:
+    """The date (YYYY-MM-DD) of the most recent search run in ``search/searches.csv``."""
+    s = getattr(review, "searches", None)
+    if s is None or s.empty:
+        return None
+    return str(max(s["searched_on"].dropna()))
+
+
+def strategies(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
+    """The saved search strategies (``search/strategies/ROUND-DATABASE.txt``), oldest round first.
+
+    Columns ``round, database, file, text``.
+    """
+    folder = Path(data_dir) / STRATEGIES
+    rows = []
+    for p in sorted(folder.glob("*.txt")):
+        m = re.fullmatch(r"(\d{4})-([a-z0-9_]+)", p.stem)
+        if m:
+            rows.append({"round": int(m.group(1)), "database": m.group(2), "file": f"{STRATEGIES}/{p.name}",
+                         "text": p.read_text(encoding="utf-8")})
+    return pd.DataFrame(rows, columns=["round", "database", "file", "text"])
+
+
+# ---------------------------------------------------------------------------------------------
+# keeping the register in step with add-trial
+
+def register_for_added_trial(data_dir: Path | str, study_row: dict, today: dt.date) -> dict[str, bytes]:
+    """Files to stage with ``add-trial``: the study's ``update_register.csv`` row (status included).
+
+    A new trial gets a row (round = its edition); a registered trial (e.g. awaiting data) is set to
+    included, and its full-text decision in ``search/screening.csv``, if any, becomes ``include``.
+    Studies of the 2016 review (``added_in`` 2016) are not registered. Returns ``{relative path: bytes}``.
+    """
+    data_dir = Path(data_dir)
+    if str(study_row.get("added_in", "")) in ("", "2016"):
+        return {}
+    cols = list(csv.reader(io.StringIO((data_dir / "update_register.csv").read_text(encoding="utf-8"))))[0]
+    reg = _read_csv_bytes((data_dir / "update_register.csv").read_bytes(), cols)
+    sid = study_row["study_id"]
+    cite = "; ".join(x for x in (study_row.get("journal"), study_row.get("doi") and f"doi:{study_row['doi']}",
+                                 study_row.get("pmid") and f"PMID {study_row['pmid']}",
+                                 study_row.get("trial_registration")) if x) or "see studies.csv"
+    reason = f"Included with add-trial on {today.isoformat()} (edition {study_row['added_in']})."
+    out: dict[str, bytes] = {}
+    hit = [r for r in reg if r["study_id"] == sid]
+    if hit:
+        hit[0]["status"] = "included"
+        hit[0]["reason"] = f"{hit[0]['reason']} {reason}".strip()
+    else:
+        reg.append({"study_id": sid, "round": study_row["added_in"], "first_author": study_row.get("first_author"),
+                    "year": study_row.get("year"), "design": study_row.get("design"),
+                    "phase": study_row.get("phase"), "status": "included", "reason": reason, "source": cite})
+    out["update_register.csv"] = _csv_bytes(reg, cols)
+    scr_path = data_dir / SCREENING
+    if scr_path.exists():
+        rows = _read_csv_bytes(scr_path.read_bytes(), SCREENING_COLUMNS)
+        changed = False
+        for r in rows:
+            if r["stage"] == "full_text" and r["study_id"] == sid and r["decision"] != "include":
+                r["note"] = f"{r['note']} Was {r['decision']}; included with add-trial on {today.isoformat()}.".strip()
+                r.update(decision="include", reason="", date=today.isoformat())
+                changed = True
+        if changed:
+            out[SCREENING] = _csv_bytes(rows, SCREENING_COLUMNS)
+    return out
+
+
+__all__ = ["import_export", "record_decision", "prisma_flow", "flow_table", "screening_status", "strategies",
+           "last_search_date", "find_duplicate", "parse_ris", "parse_medline", "parse_export", "DataError"]
+
+
+# ---------------------------------------------------------------------------------------------
+# command line: livingreview search import|screen|status|flow|strategies
+
+def _fail(message) -> int:
+    import sys
+
+    print(str(message), file=sys.stderr)
+    return 1
+
+
+def cmd_import(args) -> int:
+    try:
+        res = import_export(args.file, args.round, args.database, args.searched_on, args.data_dir)
+    except (ImportError_, DataError) as exc:
+        return _fail(f"{exc}; nothing was written")
+    if not res["added"] and not res["search_logged"]:
+        print(f"{args.file}: already imported; nothing was added")
+        return 0
+    print(f"{args.file}: {res['added']} record(s) added to {RECORDS} ({res['duplicates']} duplicate(s) linked), "
+          f"{res['skipped']} already present")
+    print(f"next: livingreview search status --round {args.round}")
+    return 0
+
+
+def cmd_screen(args) -> int:
+    try:
+        res = record_decision(args.record_id, args.stage, args.decision, args.reviewer, args.date, args.reason,
+                              args.study_id, args.note, args.data_dir)
+    except (ImportError_, DataError) as exc:
+        return _fail(f"{exc}; nothing was written")
+    what = "replaced" if res["replaced"] else "recorded"
+    print(f"{args.record_id}: {args.stage} {args.decision} {what} in {SCREENING}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    try:
+        review = _load(args.data_dir)
+    except DataError as exc:
+        return _fail(exc)
+    todo = screening_status(review, args.round)
+    flow = prisma_flow(review, args.round)
+    rounds = sorted(flow["round"].unique())
+    if not rounds:
+        print("no search records" + (f" for round {args.round}" if args.round else ""))
+        return 0
+    for rnd in rounds:
+        f = flow[flow["round"] == rnd].set_index("stage")["count"]
+        t = todo[todo["round"] == rnd]
+        n_ta, n_ft = (t["stage"] == "title_abstract").sum(), (t["stage"] == "full_text").sum()
+        print(f"round {rnd}: {f['records_identified']} records, {f['duplicates_removed']} duplicates; "
+              f"{n_ta} left to screen on title/abstract, {n_ft} left at full text; "
+              f"{f['studies_awaiting_data']} awaiting data")
+        for r in t.itertuples():
+            title = r.title if isinstance(r.title, str) else "(no title)"
+            print(f"  {r.stage:<15} {r.record_id}  {title[:70]}")
+    return 0
+
+
+def cmd_flow(args) -> int:
+    import sys
+
+    try:
+        review = _load(args.data_dir)
+    except DataError as exc:
+        return _fail(exc)
+    prisma_flow(review, args.round).to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def cmd_strategies(args) -> int:
+    for r in strategies(args.data_dir).itertuples():
+        print(f"{r.round} {r.database}: {r.file}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``livingreview search …`` to the command line (called by ``livingreview.cli.build_parser``)."""
+    import argparse
+
+    p = subparsers.add_parser("search", help="import search exports, screen records, PRISMA counts")
+    sub = p.add_subparsers(dest="search_command", required=True)
+
+    def data_dir(q):
+        q.add_argument("--data-dir", default=str(DATA_DIR), help="folder of the data files (default: data/)")
+
+    q = sub.add_parser("import", help="import a PubMed/MEDLINE (.nbib/.txt) or RIS export; deduplicated; "
+                                      "re-importing adds nothing")
+    q.add_argument("file")
+    q.add_argument("--round", type=int, required=True, help="edition year of the search round")
+    q.add_argument("--database", required=True, help="pubmed, embase, web_of_science, cochrane_central, …")
+    q.add_argument("--searched-on", help="date the search was run, YYYY-MM-DD (default: today)")
+    data_dir(q)
+    q.set_defaults(func=cmd_import)
+
+    q = sub.add_parser("screen", help="record a screening decision (one per record and stage)",
+                       epilog="reasons for a full-text exclusion:\n" + "\n".join(
+                           f"  {k:<24}{v}" for k, v in EXCLUSION_REASONS.items()),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    q.add_argument("record_id")
+    q.add_argument("--stage", required=True, choices=STAGES)
+    q.add_argument("--decision", required=True, choices=("include", "exclude", "awaiting_data"))
+    q.add_argument("--reason", help="required to exclude at full text (see below)")
+    q.add_argument("--study-id", help="the study a full-text report belongs to (update_register.csv)")
+    q.add_argument("--reviewer", required=True)
+    q.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    q.add_argument("--note", help="free-text detail")
+    data_dir(q)
+    q.set_defaults(func=cmd_screen)
+
+    q = sub.add_parser("status", help="what is left to screen, per round")
+    q.add_argument("--round", type=int)
+    data_dir(q)
+    q.set_defaults(func=cmd_status)
+
+    q = sub.add_parser("flow", help="PRISMA 2020 counts derived from the records, as CSV (round,stage,count)")
+    q.add_argument("--round", type=int)
+    data_dir(q)
+    q.set_defaults(func=cmd_flow)
+
+    q = sub.add_parser("strategies", help="list the saved search strategies")
+    data_dir(q)
+    q.set_defaults(func=cmd_strategies)
