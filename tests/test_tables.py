@@ -38,7 +38,7 @@ def test_every_schema_enum_has_a_label(review):
     from livingreview.data import DATA_DIR
 
     known = set(zip(review.labels["field"], review.labels["code"]))
-    for path in DATA_DIR.glob("*.schema.json"):
+    for path in DATA_DIR.glob("**/*.schema.json"):
         for f in json.loads(path.read_text())["fields"]:
             assert ("column", f["name"]) in known, f"{path.name}: column {f['name']} has no label"
             for code in f.get("constraints", {}).get("enum", []):
