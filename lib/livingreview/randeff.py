@@ -246,7 +246,7 @@ def random_effects(y, v, tau2_method: str = "DL", ci_method: str = "z", level: f
         f = np.sum(w * (y - mu) ** 2) / (k - 1)
         se = se * np.sqrt(max(1.0, f) if ci_method == "hksj_modified" else f)
         q = special.stdtrit(k - 1, 0.5 + level / 2)
-        if se == 0:
+        if ci_method == "hksj" and f < 1e-12:  # studies agree exactly (up to rounding)
             notes.append(POINT_CI_NOTE)
     w0 = 1 / v
     s2 = (k - 1) * np.sum(w0) / (np.sum(w0) ** 2 - np.sum(w0**2))
