@@ -3,7 +3,7 @@
 Generates about 14,000 study rows (with zero and double-zero cells), writes them to a
 temporary CSV and times the whole `livingreview pool FILE --by subgroup --method both`
 process (start-up, validation, pooling and output). Prints figures; asserts nothing.
-Target on the 2-core machine: under 4 s (metafor's rma.mh loop needs about 40 s).
+Target on the 2-core machine: under 1 s (metafor's rma.mh loop needs about 40 s).
 
     python benchmarks/bench_pool.py [--analyses 3000] [--seed 1]
 """
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"pooled rows written: {n_out} (outcome x group x method)")
     times.sort()
     print(f"whole process:       median {times[len(times) // 2]:.2f} s, best {times[0]:.2f} s over {len(times)} runs"
-          "  (target < 4 s; metafor's rma.mh loop ~40 s)")
+          "  (target < 1 s; metafor's rma.mh loop ~40 s)")
 
 
 if __name__ == "__main__":

@@ -17,16 +17,35 @@ def test_every_judged_outcome_has_all_five_domains():
 
 
 def test_summary_of_findings_risks():
+    """Literal values. Complete response, 5 induction trials with counts (data/outcomes.csv): control risk 331 per
+    1,000; fixed-effect I² 74% so the risks use REML + modified Knapp-Hartung, RR 1.61 (0.81 to 3.23):
+    metafor 3.8-1 ``rma(yi, vi, method="REML", test="knha")`` gives the same point estimate and, with the
+    variance factor ≥ 1, the interval (issue 11: "about 267 to 1,000" per 1,000). Partial response
+    (2 trials, I² 0): fixed-effect MH-cc RR 1.00 (0.78 to 1.28), control 378 per 1,000."""
     review = lr.load_review(tables=["outcomes", "grade"])
     pooled = analysis.pooled_estimates(review)
     sof = grade.summary_of_findings(review, pooled).set_index("Outcome")
-    p = pooled[(pooled["analysis"] == "efficacy") & (pooled["outcome"] == "complete_response")
-               & (pooled["subgroup"] == "all") & (pooled["method"] == "MH-cc")].iloc[0]
-    acr = p["ctl_events"] / p["ctl_total"]
     row = sof.loc["Complete renal response"]
-    assert row["Risk with control"] == f"{acr * 1000:.0f} per 1,000"
-    assert row["Risk with TAC (95% CI)"].startswith(f"{acr * p['rr'] * 1000:.0f} per 1,000")
-    assert "very low" in row["Certainty"] or "low" in row["Certainty"]
+    assert row["№ participants (studies)"] == "665 (5 RCTs)"
+    assert row["Risk with control"] == "331 per 1,000"
+    assert row["Relative effect (95% CI)"] == "RR 1.61 (0.81 to 3.23) (random effects)"
+    assert row["Risk with TAC (95% CI)"] == "535 per 1,000 (267 to 1000)"
+    assert "random-effects model (REML" in row["Footnotes"]
+    part = sof.loc["Partial renal response"]
+    assert part["Relative effect (95% CI)"] == "RR 1.00 (0.78 to 1.28)"
+    assert part["Risk with TAC (95% CI)"] == "378 per 1,000 (294 to 486)"
+
+
+def test_participants_include_double_zero_trials():
+    review = lr.load_review(tables=["outcomes", "grade"])
+    pooled = analysis.pooled_estimates(review)
+    extra = review.outcomes.iloc[[0]].copy()
+    sid = review.outcomes.loc[review.outcomes["outcome"] == "partial_response", "study_id"].iloc[0]
+    row = review.outcomes[(review.outcomes["study_id"] == sid) & (review.outcomes["outcome"] == "partial_response")]
+    assert len(row) == 1 and len(extra) == 1
+    review.outcomes.loc[row.index, ["tac_events", "ctl_events"]] = 0  # make it a double-zero trial
+    sof = grade.summary_of_findings(review, analysis.pooled_estimates(review)).set_index("Outcome")
+    assert sof.loc["Partial renal response", "№ participants (studies)"] == "402 (2 RCTs)"
 
 
 def test_sentence_separates_low_from_very_low():

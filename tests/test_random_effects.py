@@ -77,7 +77,7 @@ def test_table_has_every_combination_for_pools_of_two_or_more():
                    frame([3], [20], [6], [20], outcome="b", subgroup="all")])
     t = randeff.random_effects_table(d)
     assert list(t.columns) == randeff.RE_COLUMNS
-    assert len(t) == 6 and set(t["outcome"]) == {"a"}
+    assert len(t) == 9 and set(t["outcome"]) == {"a"}
 
 
 def test_subgroup_test_matches_hand_computation():

@@ -1,4 +1,4 @@
-"""Zero cells and degenerate pools (metafor's conventions, shared/references/README.md)."""
+"""Zero cells and degenerate pools (metafor's conventions: Viechtbauer, metafor R/rma.mh.r; calls in tests/results/)."""
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose

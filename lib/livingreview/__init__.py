@@ -4,8 +4,7 @@ Data loading and validation (:mod:`livingreview.data`), the Mantel–Haenszel en
 (:mod:`livingreview.mh`), the analyses of the book (:mod:`livingreview.analysis`),
 plots (:mod:`livingreview.plots`) and the command line (:mod:`livingreview.cli`).
 """
-from .data import DATA_DIR, ROOT, DataError, Problem, load_review, validate
-from .mh import METHODS, pool, study_table, study_weights
+from importlib import import_module
 
 __version__ = "0.1.0"
 
@@ -13,3 +12,15 @@ __all__ = [
     "DATA_DIR", "ROOT", "DataError", "Problem", "load_review", "validate",
     "METHODS", "pool", "study_table", "study_weights",
 ]
+
+_LAZY = {"DATA_DIR": "data", "ROOT": "data", "DataError": "data", "Problem": "data", "load_review": "data",
+         "validate": "data", "METHODS": "mh", "pool": "mh", "study_table": "mh", "study_weights": "mh"}
+
+
+def __getattr__(name):
+    """Import on first use (PEP 562): ``livingreview pool`` must not pay for pandas at start-up."""
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -256,7 +256,7 @@ def write_results(review: Review, folder=None) -> dict[str, "Path"]:
     ``pooled_estimates_2016.csv``  the same restricted to the 2016 edition;
     ``sensitivity_unverified.csv`` the living pools without ``unverified`` counts;
     ``reproduction.csv``           the 16 published estimates against ours;
-    ``random_effects.csv``         every pool of 2+ trials by tau2 method (DL, REML, PM) and CI (z, hksj).
+    ``random_effects.csv``         every pool of 2+ trials by tau2 method (DL, REML, PM) and CI (z, hksj, hksj_modified).
     """
     from pathlib import Path
 
@@ -400,8 +400,11 @@ def random_effects_results(review: Review, analyses=("efficacy", "safety")) -> p
 
 
 def fixed_vs_random(pooled: pd.DataFrame, re: pd.DataFrame, review: Review, tau2_method: str = "REML",
-                    ci_method: str = "hksj") -> pd.DataFrame:
-    """Fixed effect (MH-cc) and one random-effects model side by side, for pools of 2+ trials."""
+                    ci_method: str = "hksj_modified") -> pd.DataFrame:
+    """Fixed effect (MH-cc) and one random-effects model side by side, for pools of 2+ trials.
+
+    Default: REML with the modified Knapp–Hartung interval (never narrower than Wald with t
+    quantiles, never a point). Prediction intervals are "–" for fewer than 3 trials."""
     f = pooled[(pooled["method"] == PRIMARY) & (pooled["k"] >= 2)]
     r = re[(re["tau2_method"] == tau2_method) & (re["ci_method"] == ci_method)]
     m = f.merge(r, on=["analysis", "outcome", "subgroup"], suffixes=("", "_re"))
@@ -418,22 +421,42 @@ def fixed_vs_random(pooled: pd.DataFrame, re: pd.DataFrame, review: Review, tau2
 
 
 def random_effects_glue(pooled: pd.DataFrame, re: pd.DataFrame) -> dict[str, str]:
-    """A sentence on how the random-effects model changes the main efficacy result."""
+    """Sentences on how the random-effects model changes the main efficacy result, from the values.
+
+    ``re_sentence``  fixed effect (MH-cc) against REML with the modified Knapp–Hartung interval;
+    ``i2_sentence``  the fixed-effect (Q around the MH estimate) I² against the DL random-effects I²
+                     (τ²/(τ² + s²)), saying whether they are equal to one decimal.
+    """
     f = pooled[(pooled["analysis"] == "efficacy") & (pooled["outcome"] == "complete_response")
                & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
-    r = re[(re["analysis"] == "efficacy") & (re["outcome"] == "complete_response") & (re["subgroup"] == "all")
-           & (re["tau2_method"] == "REML") & (re["ci_method"] == "hksj")]
+    sel = (re["analysis"] == "efficacy") & (re["outcome"] == "complete_response") & (re["subgroup"] == "all")
+    r = re[sel & (re["tau2_method"] == "REML") & (re["ci_method"] == "hksj_modified")]
+    dl = re[sel & (re["tau2_method"] == "DL") & (re["ci_method"] == "z")]
     if f.empty or r.empty:
-        return {"re_sentence": "Too few trials with counts for a random-effects model of complete response."}
+        return {"re_sentence": "Too few trials with counts for a random-effects model of complete response.",
+                "i2_sentence": ""}
     f, r = f.iloc[0], r.iloc[0]
     crosses = r["ci_low"] <= 1 <= r["ci_high"]
-    pi_crosses = r["pi_low"] <= 1 <= r["pi_high"]
+    if pd.notna(r["pi_low"]):
+        pi_crosses = r["pi_low"] <= 1 <= r["pi_high"]
+        pi = (f"the prediction interval for a new trial (t with k − 1 degrees of freedom) is {r['pi_low']:.2f} to "
+              f"{r['pi_high']:.2f}, which {'includes' if pi_crosses else 'excludes'} no effect")
+    else:
+        pi = "with fewer than 3 trials no prediction interval is given"
     text = (f"For complete response, the fixed-effect RR is {fmt_rr(f['rr'], f['ci_low'], f['ci_high'])}; the "
-            f"random-effects model (REML, HKSJ) gives {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}, an interval "
-            f"{r['ci_high'] / r['ci_low'] / (f['ci_high'] / f['ci_low']):.1f} times as wide on the ratio scale, which "
-            f"{'includes' if crosses else 'excludes'} no effect; the prediction interval for a new trial is "
-            f"{r['pi_low']:.2f} to {r['pi_high']:.2f}, which {'includes' if pi_crosses else 'excludes'} no effect.")
-    return {"re_sentence": text}
+            f"random-effects model (REML, modified Knapp–Hartung) gives {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}, "
+            f"an interval {r['ci_high'] / r['ci_low'] / (f['ci_high'] / f['ci_low']):.1f} times as wide on the ratio "
+            f"scale, which {'includes' if crosses else 'excludes'} no effect; {pi}.")
+    out = {"re_sentence": text, "i2_sentence": ""}
+    if not dl.empty and pd.notna(f["i2"]) and pd.notna(dl.iloc[0]["i2"]):
+        a, b = round(float(f["i2"]), 1), round(float(dl.iloc[0]["i2"]), 1)
+        relation = ("equals" if a == b else "is lower than" if b < a else "is higher than")
+        out["i2_sentence"] = (f"The DerSimonian–Laird I² ({b:.1f}%) {relation} the fixed-effect I² ({a:.1f}%): "
+                              + ("" if a == b else "the fixed-effect Q is taken around the Mantel–Haenszel "
+                                 "estimate, DerSimonian–Laird's around the inverse-variance mean, and the "
+                                 "random-effects I² is τ²/(τ² + s²). "))
+        out["i2_sentence"] = out["i2_sentence"].strip()
+    return out
 
 
 def rules_that_differ(pooled: pd.DataFrame, review: Review) -> pd.DataFrame:

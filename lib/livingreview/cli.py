@@ -3,7 +3,7 @@
 Sub-commands::
 
     livingreview validate [DATA_DIR]
-    livingreview pool FILE.csv [--by COLUMN] [--method MH|MH-cc|both]
+    livingreview pool FILE.csv [--by COLUMN] [--method MH|MH-cc|both | --random DL|REML|PM]
     livingreview add-trial FILE.yaml [--data-dir DIR] [--edition YEAR]
     livingreview bibtex [--output book/studies.bib]
     livingreview execute [--force] [NOTEBOOK ...]
@@ -29,14 +29,31 @@ example:
   $ livingreview pool counts.csv --by regimen --method MH-cc
   outcome,group,method,k,tac_events,tac_total,ctl_events,ctl_total,rr,ci_low,ci_high,z,p,q,q_df,q_p,i2
   total_response,all,MH-cc,2,169,201,123,201,1.3739...
+  $ livingreview pool counts.csv --by regimen --random REML
+  outcome,group,tau2_method,ci_method,k,rr,ci_low,ci_high,tau2,i2,pi_low,pi_high
+  total_response,all,REML,z,2,...
+  total_response,all,REML,hksj,2,...
+  total_response,all,REML,hksj_modified,2,...
 
-Rows with a missing count are skipped (and named on stderr). Zero-cell rules:
-MH adds nothing (metafor's default); MH-cc adds 0.5 to every cell of a study with
-a zero cell and drops double-zero studies (Stata metan v3, RevMan 5).
+Rows with a missing count are skipped (and named on stderr); an empty --by cell
+is its own group, '(missing)'. Zero-cell rules: MH adds nothing (metafor's
+default); MH-cc adds 0.5 to every cell of a study with a zero cell and drops
+double-zero studies (Stata metan v3, RevMan 5).
+
+--random DL|REML|PM writes random-effects rows instead: per-study log RRs with
+0.5 in every cell of a zero-cell study, double-zero studies dropped; one row per
+(outcome, group, ci_method) with ci_method z (Wald), hksj (classic
+Knapp-Hartung, metafor test="knha") and hksj_modified (variance factor never
+below 1). Prediction intervals use t with k-1 df and are empty for k < 3. Groups
+with fewer than two estimable studies give no row (named on stderr).
 """
 
 OUTPUT_COLUMNS = ["outcome", "group", "method", "k", "tac_events", "tac_total", "ctl_events", "ctl_total",
                   "rr", "ci_low", "ci_high", "z", "p", "q", "q_df", "q_p", "i2"]
+#: Columns of ``pool --random`` (exactly these, in this order).
+RANDOM_OUTPUT_COLUMNS = ["outcome", "group", "tau2_method", "ci_method", "k", "rr", "ci_low", "ci_high", "tau2",
+                         "i2", "pi_low", "pi_high"]
+_INT_OUTPUT = {"k", "tac_events", "tac_total", "ctl_events", "ctl_total"}
 
 
 def _fail(exc) -> int:
@@ -59,73 +76,142 @@ def cmd_validate(args) -> int:
 
 
 def cmd_pool(args) -> int:
-    import pandas as pd
+    """``livingreview pool``: numpy and the csv module only (no pandas: start-up is most of the time)."""
+    from .poolio import PoolInputError, read_pool_csv
+
+    forbidden = set(OUTPUT_COLUMNS) | set(RANDOM_OUTPUT_COLUMNS) | {"log_rr", "se_log_rr", "note"}
+    try:
+        data = read_pool_csv(args.file, args.by, forbidden)
+    except PoolInputError as exc:
+        return _fail(exc)
+    if data.skipped:
+        print(f"skipped {len(data.skipped)} row(s) with a missing count: {', '.join(data.skipped)}", file=sys.stderr)
+    if args.random:
+        return _pool_random(data, args)
+    return _pool_mh(data, args)
+
+
+def _pool_groups(data, by: bool):
+    """(label of 'group', codes, keys) for the overall pools and, with --by, the subgroup pools."""
+    from .poolio import codes_of
+
+    out = [("all", *codes_of(data.outcome))]
+    if by:
+        out.append(("by", *codes_of(data.outcome, data.group)))
+    return out
+
+
+def _pool_mh(data, args) -> int:
+    import numpy as np
 
     from . import mh
-    from .data import COUNT_COLUMNS, DataError, read_pool_input
+    from .poolio import factorize, format_column, write_columns
 
-    try:
-        frame = read_pool_input(args.file, args.by)
-    except DataError as exc:
-        return _fail(exc)
-    complete = frame[list(COUNT_COLUMNS)].notna().all(axis=1)
-    if not complete.all():
-        skipped = frame.loc[~complete, ["study_id", "outcome"]]
-        names = ", ".join(f"{s}/{o}" for s, o in skipped.itertuples(index=False))
-        print(f"skipped {len(skipped)} row(s) with a missing count: {names}", file=sys.stderr)
-    frame = frame[complete]
-    methods = mh.METHODS if args.method == "both" else (args.method,)
-    parts = []
+    methods = mh.METHODS if args.method in (None, "both") else (args.method,)
+    c = data.counts
+    oc, outcomes = factorize(data.outcome)
+    batches = [(False, oc, list(range(len(outcomes))), [None] * len(outcomes))]
+    if args.by:
+        gc, groups = factorize(data.group)
+        used, codes = np.unique(oc.astype(np.int64) * len(groups) + gc, return_inverse=True)
+        o_idx, g_idx = np.divmod(used, len(groups))
+        batches.append((True, codes.ravel(), o_idx.tolist(), g_idx.tolist()))
+    parts, sort_keys = [], []
+    for mi, m in enumerate(sorted(methods)):
+        for sub, codes, o_idx, g_idx in batches:
+            res = mh.pool_arrays(c["tac_events"], c["tac_total"], c["ctl_events"], c["ctl_total"], codes,
+                                 len(o_idx), m)
+            names = ([f"{outcomes[o]}/{groups[g]}" for o, g in zip(o_idx, g_idx)] if sub
+                     else [outcomes[o] for o in o_idx])
+            _print_degenerate(names, res["no_rr"], res["no_ci"])
+            res["outcome"] = [outcomes[o] for o in o_idx]
+            res["group"] = [groups[g] for g in g_idx] if sub else ["all"] * len(o_idx)
+            res["method"] = [m] * len(o_idx)
+            parts.append(res)
+            sort_keys.append(np.column_stack([np.asarray(o_idx, dtype=np.int64).reshape(-1),
+                                              np.full(len(o_idx), int(sub)),
+                                              np.asarray(g_idx if sub else [0] * len(o_idx), dtype=np.int64),
+                                              np.full(len(o_idx), mi)]) if len(o_idx) else np.zeros((0, 4), int))
+    keys = np.concatenate(sort_keys) if sort_keys else np.zeros((0, 4), int)
+    # order: outcome, the overall pool first, group, method (strings in code point order)
+    order = np.lexsort(keys.T[::-1]) if len(keys) else np.zeros(0, np.intp)
+    cols = []
+    for name in OUTPUT_COLUMNS:
+        if name in ("outcome", "group", "method"):
+            flat = [x for p in parts for x in p[name]]
+            cols.append([flat[i] for i in order.tolist()])
+            continue
+        vals = np.concatenate([np.asarray(p[name]) for p in parts])[order]
+        cols.append(format_column(vals, "i" if name in _INT_OUTPUT else "f"))
+    write_columns(OUTPUT_COLUMNS, cols, sys.stdout)
+    return 0
+
+
+def _print_degenerate(labels, no_rr, no_ci) -> None:
+    from . import mh
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", mh.DegeneratePoolWarning)
-        for m in methods:
-            res = mh.pool(frame, ["outcome"], m).assign(group="all")
-            parts.append(res)
-            if args.by:
-                sub = mh.pool(frame, ["outcome", args.by], m).rename(columns={args.by: "group"})
-                sub["group"] = sub["group"].astype(str)
-                parts.append(sub)
+        mh._warn_degenerate(labels, no_rr, no_ci)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
-    if len(out):
-        out["_all"] = out["group"] != "all"
-        out = out.sort_values(["outcome", "_all", "group", "method"], kind="stable")
-    write_csv(out[OUTPUT_COLUMNS], sys.stdout)
+
+
+def _pool_random(data, args) -> int:
+    import numpy as np
+
+    from . import mh, randeff
+    from .poolio import format_column, write_columns
+
+    c = data.counts
+    st = mh.study_arrays(c["tac_events"], c["tac_total"], c["ctl_events"], c["ctl_total"], "MH-cc")
+    ok = ~np.isnan(st["log_rr"])
+    y, v = st["log_rr"], st["var_log_rr"]
+    out, too_few = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", randeff.IterationLimitWarning)
+        for kind, codes, keys in _pool_groups(data, bool(args.by)):
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+            for i, key in enumerate(keys):
+                idx = order[bounds[i]:bounds[i + 1]]
+                idx = idx[ok[idx]]
+                group = "all" if kind == "all" else key[1]
+                if len(idx) < 2:
+                    too_few.append(f"{key[0]}/{group}")
+                    continue
+                for cm in randeff.CI_METHODS:
+                    r = randeff.random_effects(y[idx], v[idx], args.random, cm)
+                    out.append(((key[0], kind != "all", group, randeff.CI_METHODS.index(cm)),
+                                [key[0], group, args.random, cm, r["k"]] +
+                                [r[n] for n in RANDOM_OUTPUT_COLUMNS[5:]]))
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    if too_few:
+        print(f"no random-effects row for {len(too_few)} group(s) with fewer than two estimable studies "
+              f"(double-zero studies have no log RR): {', '.join(too_few[:20])}"
+              + (" ..." if len(too_few) > 20 else ""), file=sys.stderr)
+    out.sort(key=lambda t: t[0])
+    cols = []
+    for j, name in enumerate(RANDOM_OUTPUT_COLUMNS):
+        vals = [row[j] for _, row in out]
+        cols.append(format_column(vals, "f" if j >= 5 else "i"))
+    write_columns(RANDOM_OUTPUT_COLUMNS, cols, sys.stdout)
     return 0
 
 
 def write_csv(frame, stream) -> None:
-    """Write a result frame as CSV: floats with 10 significant digits, NaN as an empty cell.
+    """Write a result frame as CSV: floats with 10 significant digits, NaN as an empty cell."""
+    from .poolio import format_column, write_columns
 
-    Formats column by column (pandas' ``to_csv`` is about 20 times slower on large outputs).
-    """
-    import csv
-    import io
+    write_columns(list(frame.columns), [format_column(frame[c].to_numpy(), frame[c].dtype.kind)
+                                        for c in frame.columns], stream)
 
-    def text(col):
-        values = frame[col].tolist()
-        if frame[col].dtype.kind == "f":
-            return ["" if v != v else format(v, ".10g") for v in values]
-        return ["" if v is None else str(v) for v in values]
 
-    def quote(cells):
-        if not any(("," in c) or ('"' in c) or ("\n" in c) for c in cells):
-            return cells
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="")
-        out = []
-        for c in cells:
-            buf.seek(0)
-            buf.truncate()
-            w.writerow([c])
-            out.append(buf.getvalue())
-        return out
-
-    columns = [quote(text(c)) for c in frame.columns]
-    stream.write(",".join(quote([str(c) for c in frame.columns])) + "\n")
-    if len(frame):
-        stream.write("\n".join(",".join(row) for row in zip(*columns)) + "\n")
+def _cmd_pool_checked(args) -> int:
+    if args.random and args.method:
+        args.parser.error("--method (the MH zero-cell rule) does not apply with --random")
+    return cmd_pool(args)
 
 
 def cmd_add_trial(args) -> int:
@@ -192,8 +278,15 @@ def cmd_stale(args) -> int:
     return 0
 
 
+def _default_data_dir():
+    """``data/`` of the repository, without importing :mod:`livingreview.data` (and pandas)."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "data"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from .data import DATA_DIR
+    DATA_DIR = _default_data_dir()
 
     parser = argparse.ArgumentParser(prog="livingreview", description="Living review of tacrolimus for lupus nephritis.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -202,12 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", nargs="?", default=str(DATA_DIR), help="folder of the data files (default: data/)")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("pool", help="Mantel-Haenszel risk ratios of a counts CSV",
+    p = sub.add_parser("pool", help="Mantel-Haenszel (or random-effects) risk ratios of a counts CSV",
                        epilog=POOL_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", help="CSV with study_id, outcome, tac_events, tac_total, ctl_events, ctl_total")
     p.add_argument("--by", help="also pool within each value of this column")
-    p.add_argument("--method", choices=["MH", "MH-cc", "both"], default="both", help="zero-cell rule (default: both)")
-    p.set_defaults(func=cmd_pool)
+    p.add_argument("--method", choices=["MH", "MH-cc", "both"], default=None,
+                   help="zero-cell rule of the MH pools (default: both)")
+    p.add_argument("--random", choices=["DL", "REML", "PM"],
+                   help="write random-effects rows with this tau2 estimator instead of the MH rows")
+    p.set_defaults(func=_cmd_pool_checked, parser=p)
 
     p = sub.add_parser("add-trial", help="validate a trial file (YAML) with the data and add it atomically")
     p.add_argument("file", help="YAML with 'study:' (studies.csv columns) and 'outcomes:' (list of outcomes.csv rows)")

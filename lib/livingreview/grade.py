@@ -1,8 +1,16 @@
 """GRADE summary of findings, computed from the judgements in ``data/grade.csv`` and the pools.
 
-For each outcome: № participants (studies), the relative effect (MH-cc RR with 95% CI), the
-assumed control risk (events/total of the control arms pooled, per 1,000), the corresponding
-risk with TAC (control risk × RR, and × the CI bounds), the certainty and the footnotes.
+For each outcome: № participants (studies), the relative effect with 95% CI, the assumed
+control risk (events/total of the control arms pooled, per 1,000), the corresponding risk with
+TAC (control risk × RR, and × the CI bounds, capped at 1,000), the certainty and the footnotes.
+
+Participants, studies and the assumed control risk count EVERY trial with counts for the
+outcome, double-zero trials included (as RevMan's totals), not only the rows kept by a pool.
+
+Which model: the fixed-effect MH-cc RR, unless the pool is heterogeneous (I² ≥ 50 %, or
+τ²_REML > 0 with k ≥ 3); then the relative effect, the per-1,000 risks and the basis of the
+imprecision judgement come from the random-effects model (REML τ², modified Knapp–Hartung
+interval: :mod:`livingreview.randeff`), and the footnote says so.
 
 Certainty starts at *high* for randomised trials and drops one level per downgrade
 (Guyatt et al. 2008; GRADE handbook): high, moderate, low, very low.
@@ -11,7 +19,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .analysis import PRIMARY, fmt_rr
+from . import mh, randeff
+from .analysis import PRIMARY, fmt_rr, has_counts, trial_rows
+
+#: Heterogeneity above which absolute effects come from the random-effects model.
+I2_THRESHOLD = 50.0
 
 LEVELS = ["high", "moderate", "low", "very low"]
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
@@ -43,15 +55,26 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
             rows.append(row)
             continue
         r = p.iloc[0]
-        acr = r["ctl_events"] / r["ctl_total"]
+        trials = trial_rows(review, analysis)
+        trials = trials[(trials["outcome"] == outcome) & has_counts(trials)]
+        k_all = len(trials)
+        n_all = int(trials["tac_total"].sum() + trials["ctl_total"].sum())
+        acr = trials["ctl_events"].sum() / trials["ctl_total"].sum()
+        model = fixed_or_random(trials, r["i2"])
+        rr, lo, hi = (model["rr"], model["ci_low"], model["ci_high"]) if model else (r["rr"], r["ci_low"],
+                                                                                   r["ci_high"])
+        if model:
+            notes.append(f"absolute effects and imprecision from the random-effects model (REML τ² = "
+                         f"{model['tau2']:.3f}, modified Knapp–Hartung 95% CI) because I² = {r['i2']:.0f}%; "
+                         f"fixed-effect MH RR {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}")
         level = certainty(g["downgrade"].sum())
         row.update({
-            "№ participants (studies)": f"{int(r['tac_total'] + r['ctl_total'])} ({int(r['k'])} RCT{'s' if int(r['k']) != 1 else ''})",
-            "Relative effect (95% CI)": "RR " + fmt_rr(r["rr"], r["ci_low"], r["ci_high"]),
+            "№ participants (studies)": f"{n_all} ({k_all} RCT{'s' if k_all != 1 else ''})",
+            "Relative effect (95% CI)": "RR " + fmt_rr(rr, lo, hi) + (" (random effects)" if model else ""),
             "Risk with control": f"{acr * 1000:.0f} per 1,000",
-            "Risk with TAC (95% CI)": (f"{min(acr * r['rr'], 1) * 1000:.0f} per 1,000 "
-                                       f"({min(acr * r['ci_low'], 1) * 1000:.0f} to "
-                                       f"{min(acr * r['ci_high'], 1) * 1000:.0f})"),
+            "Risk with TAC (95% CI)": (f"{min(acr * rr, 1) * 1000:.0f} per 1,000 "
+                                       f"({min(acr * lo, 1) * 1000:.0f} to "
+                                       f"{min(acr * hi, 1) * 1000:.0f})"),
             "Certainty": f"{SYMBOLS[level]} {level}",
             "Footnotes": "; ".join(notes) if notes else "not downgraded",
         })
@@ -68,3 +91,18 @@ def sentence(sof: pd.DataFrame) -> str:
         if hit:
             parts.append(f"{level} for {', '.join(hit)}")
     return "Certainty of the evidence is " + "; ".join(parts) + "."
+
+
+def fixed_or_random(trials: pd.DataFrame, i2: float) -> dict | None:
+    """The REML + modified Knapp–Hartung result when the pool is heterogeneous, else None.
+
+    Heterogeneous: fixed-effect I² ≥ :data:`I2_THRESHOLD`, or τ²_REML > 0 with k ≥ 3 trials having a
+    log RR (0.5 added to every cell of a zero-cell trial, double-zero trials dropped).
+    """
+    st = mh.study_table(trials, "MH-cc").dropna(subset=["log_rr"])
+    if len(st) < 2:
+        return None
+    res = randeff.random_effects(st["log_rr"], st["var_log_rr"], "REML", "hksj_modified")
+    if (pd.notna(i2) and i2 >= I2_THRESHOLD) or (len(st) >= 3 and res["tau2"] > 0):
+        return res
+    return None

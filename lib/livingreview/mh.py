@@ -49,6 +49,13 @@ no y_i and leave Q and its degrees of freedom.
 
 With fewer than two y_i, Q, its p-value and I² are not statistics and are NaN.
 
+Undefined stays undefined: where Q is undefined (fewer than two y_i, or no MH
+estimate) Q, its p-value and I² are NaN (empty in CSV), never 0. A missing count
+is refused with a ``ValueError`` naming the study and column (``missing="raise"``,
+the default) or left out on request (``missing="drop"``); it is never cast to an integer.
+
+Tails: ``scipy.special.chdtrc`` (χ²) and ``ndtr``/``ndtri`` (normal).
+
 Degenerate pools return NaN with a :class:`DegeneratePoolWarning`, never an
 exception: no events in one arm across all studies (R = 0 or S = 0: no RR), or a
 zero variance (no CI).
@@ -61,15 +68,18 @@ Viechtbauer W. metafor, ``R/rma.mh.r``.
 """
 from __future__ import annotations
 
-import math
-import statistics
 import warnings
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
-import pandas as pd
+from scipy import special
+
+if TYPE_CHECKING:  # pandas is imported inside the functions that need it: the CLI's pool path stays pandas-free
+    import pandas as pd
 
 METHODS = ("MH", "MH-cc")
+#: Values of the ``missing`` argument of the public functions.
+MISSING = ("raise", "drop")
 
 #: Columns of a pooled result, in order (the CLI's output adds outcome, group, method in front).
 POOLED_COLUMNS = [
@@ -79,49 +89,20 @@ POOLED_COLUMNS = [
 _COUNTS = ["tac_events", "tac_total", "ctl_events", "ctl_total"]
 
 
-_ERFC = np.frompyfunc(math.erfc, 1, 1)
-
-
-def norm_quantile(p: float) -> float:
-    """Standard normal quantile (scalar), from the standard library."""
-    return statistics.NormalDist().inv_cdf(p)
+def norm_quantile(p) -> float:
+    """Standard normal quantile Φ⁻¹(p) (``scipy.special.ndtri``)."""
+    return special.ndtri(p)
 
 
 def norm_sf(x) -> np.ndarray:
-    """Standard normal upper tail, Φ(−x) = erfc(x/√2)/2, elementwise (NaN stays NaN)."""
-    x = np.asarray(x, dtype=float)
-    out = np.full(x.shape, np.nan)
-    ok = ~np.isnan(x)
-    out[ok] = 0.5 * _ERFC(x[ok] / math.sqrt(2)).astype(float)
-    return out
+    """Standard normal upper tail Φ(−x) (``scipy.special.ndtr``), elementwise; NaN stays NaN."""
+    return special.ndtr(-np.asarray(x, dtype=float))
 
 
 def chi2_sf(q, df) -> np.ndarray:
-    """Upper tail of χ² with whole-number degrees of freedom, elementwise, in closed form.
-
-    With x = q/2 and m = ⌊df/2⌋ (Abramowitz & Stegun 26.4.4–26.4.5):
-    even df: e^(−x) Σ_{i<m} x^i / i!;  odd df: erfc(√x) + e^(−x) Σ_{i=1..m} x^(i−1/2) / Γ(i + 1/2).
-    (scipy.stats is not imported: it costs seconds at start-up for three functions.)
-    """
-    q = np.asarray(q, dtype=float)
-    df = np.asarray(df, dtype=float)
-    q, df = np.broadcast_arrays(q, df)
-    out = np.full(q.shape, np.nan)
-    ok = ~np.isnan(q) & ~np.isnan(df) & (df >= 1) & (df == np.round(df))
-    x = np.maximum(q[ok], 0) / 2
-    d = df[ok].astype(int)
-    odd = d % 2 == 1
-    res = np.where(odd, _ERFC(np.sqrt(x)).astype(float) if x.size else x, 0.0)
-    m = d // 2
-    ex = np.exp(-x)
-    for i in range(int(m.max()) if m.size else 0):
-        even_term = np.exp(i * np.log(np.where(x > 0, x, 1.0)) - math.lgamma(i + 1)) if i else np.ones_like(x)
-        even_term = np.where((x == 0) & (i > 0), 0.0, even_term)
-        odd_term = np.exp((i + 0.5) * np.log(np.where(x > 0, x, 1.0)) - math.lgamma(i + 1.5))
-        odd_term = np.where(x == 0, 0.0, odd_term)
-        res = res + ex * np.where(i < m, np.where(odd, odd_term, even_term), 0.0)
-    out[ok] = np.minimum(res, 1.0)
-    return out
+    """Upper tail P(χ²_df > q) (``scipy.special.chdtrc``: regularised upper incomplete gamma,
+    Q(df/2, q/2), accurate far into the tail), elementwise; NaN in, NaN out."""
+    return special.chdtrc(np.asarray(df, dtype=float), np.asarray(q, dtype=float))
 
 
 class DegeneratePoolWarning(RuntimeWarning):
@@ -133,28 +114,39 @@ def _check_method(method: str) -> None:
         raise ValueError(f"unknown zero-cell rule {method!r}; use one of {', '.join(METHODS)}")
 
 
-def study_table(frame: pd.DataFrame, method: str = "MH-cc", level: float = 0.95) -> pd.DataFrame:
-    """Per-study quantities under a zero-cell rule (one row per input row).
+def check_missing(frame: "pd.DataFrame", missing: str = "raise", columns=_COUNTS) -> "pd.DataFrame":
+    """Refuse (``missing="raise"``, the default) or drop (``missing="drop"``) rows with a missing count.
 
-    Parameters
-    ----------
-    frame : DataFrame with integer-valued ``tac_events, tac_total, ctl_events, ctl_total``
-        and no missing values.
-    method : ``"MH"`` or ``"MH-cc"`` (see module docstring).
-    level : confidence level of the per-study intervals.
-
-    Returns
-    -------
-    DataFrame with, besides the input columns: ``zero_cell``, ``double_zero``,
-    ``included`` (used in the MH sums), the cells actually used in the MH step
-    (``a, n1, c, n2``), the MH terms ``mh_r, mh_s, mh_p``, per-study ``log_rr``,
-    ``var_log_rr`` (NaN for double-zero studies), ``rr, ci_low, ci_high``.
+    Raises
+    ------
+    ValueError naming the first study (``study_id``, else the row label) and the column
+    of every missing count, e.g. ``study 'liu2015': column 'tac_events' is missing (NaN)``.
+    Counts must be present, whole and non-negative; a NaN is never cast to an integer.
     """
+    if missing not in MISSING:
+        raise ValueError(f"missing={missing!r}; use 'raise' or 'drop'")
+    absent = frame[list(columns)].isna()
+    if not absent.to_numpy().any():
+        return frame
+    if missing == "drop":
+        return frame[~absent.any(axis=1)]
+    rows = np.flatnonzero(absent.any(axis=1).to_numpy())
+    names = frame["study_id"].to_numpy() if "study_id" in frame.columns else frame.index.to_numpy()
+    parts = []
+    for i in rows[:5]:
+        cols = [c for c in columns if absent.iloc[i][c]]
+        where = f"study {names[i]!r}" + (f" ({frame['outcome'].iloc[i]})" if "outcome" in frame.columns else "")
+        parts.append(f"{where}: column {', '.join(repr(c) for c in cols)} is missing (NaN)")
+    more = f" and {len(rows) - 5} more row(s)" if len(rows) > 5 else ""
+    raise ValueError("; ".join(parts) + more + "; pass missing='drop' to leave such rows out")
+
+
+def study_arrays(a, n1, c, n2, method: str = "MH-cc", level: float = 0.95) -> dict[str, np.ndarray]:
+    """Per-study quantities of :func:`study_table` from four count arrays (numpy only)."""
     _check_method(method)
-    a = frame["tac_events"].to_numpy(dtype=float)
-    n1 = frame["tac_total"].to_numpy(dtype=float)
-    c = frame["ctl_events"].to_numpy(dtype=float)
-    n2 = frame["ctl_total"].to_numpy(dtype=float)
+    a, n1, c, n2 = (np.asarray(x, dtype=float) for x in (a, n1, c, n2))
+    if np.isnan(a).any() or np.isnan(n1).any() or np.isnan(c).any() or np.isnan(n2).any():
+        raise ValueError("missing (NaN) count: drop or refuse such rows first (see check_missing)")
     b, d = n1 - a, n2 - c
     zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
     double = (a + c == 0) | (b + d == 0)
@@ -176,26 +168,101 @@ def study_table(frame: pd.DataFrame, method: str = "MH-cc", level: float = 0.95)
         ma, mc, mn1, mn2 = a, c, n1, n2
     big_n = mn1 + mn2
     inc = included.astype(float)
-    mh_r = inc * ma * mn2 / big_n
-    mh_s = inc * mc * mn1 / big_n
-    mh_p = inc * (mn1 * mn2 * (ma + mc) - ma * mc * big_n) / big_n**2
-
     zq = norm_quantile(0.5 + level / 2)
     se = np.sqrt(var)
+    return {
+        "zero_cell": zero, "double_zero": double, "included": included.astype(bool),
+        "a": ma, "n1": mn1, "c": mc, "n2": mn2,
+        "mh_r": inc * ma * mn2 / big_n, "mh_s": inc * mc * mn1 / big_n,
+        "mh_p": inc * (mn1 * mn2 * (ma + mc) - ma * mc * big_n) / big_n**2,
+        "log_rr": log_rr, "var_log_rr": var,
+        "rr": np.exp(log_rr), "ci_low": np.exp(log_rr - zq * se), "ci_high": np.exp(log_rr + zq * se),
+    }
+
+
+def study_table(frame: "pd.DataFrame", method: str = "MH-cc", level: float = 0.95,
+                missing: str = "raise") -> "pd.DataFrame":
+    """Per-study quantities under a zero-cell rule (one row per input row).
+
+    Parameters
+    ----------
+    frame : DataFrame with integer-valued ``tac_events, tac_total, ctl_events, ctl_total``.
+    method : ``"MH"`` or ``"MH-cc"`` (see module docstring).
+    level : confidence level of the per-study intervals.
+    missing : ``"raise"`` (default): a missing count raises ``ValueError`` naming the study
+        and column; ``"drop"``: rows with a missing count are left out.
+
+    Returns
+    -------
+    DataFrame with, besides the input columns: ``zero_cell``, ``double_zero``,
+    ``included`` (used in the MH sums), the cells actually used in the MH step
+    (``a, n1, c, n2``), the MH terms ``mh_r, mh_s, mh_p``, per-study ``log_rr``,
+    ``var_log_rr`` (NaN for double-zero studies), ``rr, ci_low, ci_high``.
+    """
+    _check_method(method)
+    frame = check_missing(frame, missing)
+    arr = study_arrays(*(frame[col].to_numpy(dtype=float) for col in _COUNTS), method=method, level=level)
     out = frame.copy()
-    out["zero_cell"] = zero
-    out["double_zero"] = double
-    out["included"] = included.astype(bool)
-    out["a"], out["n1"], out["c"], out["n2"] = ma, mn1, mc, mn2
-    out["mh_r"], out["mh_s"], out["mh_p"] = mh_r, mh_s, mh_p
-    out["log_rr"], out["var_log_rr"] = log_rr, var
-    out["rr"] = np.exp(log_rr)
-    out["ci_low"] = np.exp(log_rr - zq * se)
-    out["ci_high"] = np.exp(log_rr + zq * se)
+    for key, val in arr.items():
+        out[key] = val
     return out
 
 
-def _group_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+def pool_arrays(a, n1, c, n2, codes, n_groups: int, method: str = "MH-cc",
+                level: float = 0.95) -> dict[str, np.ndarray]:
+    """Pool every group at once from count arrays and group codes (0..n_groups−1); numpy only.
+
+    Returns a dict of arrays of length ``n_groups``: :data:`POOLED_COLUMNS` (counts as
+    int64), ``log_rr``, ``se_log_rr``, and the boolean masks ``no_rr`` and ``no_ci`` of
+    degenerate pools (for :class:`DegeneratePoolWarning`).
+    """
+    st = study_arrays(a, n1, c, n2, method, level)
+    codes = np.asarray(codes, dtype=np.intp)
+    g = int(n_groups)
+
+    def total(x) -> np.ndarray:
+        return np.bincount(codes, weights=np.asarray(x, dtype=float), minlength=g)
+
+    inc = st["included"]
+    incf = inc.astype(float)
+    k = total(incf)
+    raw = {"tac_events": a, "tac_total": n1, "ctl_events": c, "ctl_total": n2}
+    counts = {col: total(np.asarray(raw[col], dtype=float) * incf) for col in _COUNTS}
+    r, s, pp = total(st["mh_r"]), total(st["mh_s"]), total(st["mh_p"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        degenerate = (r <= 0) | (s <= 0)
+        log_rr = np.where(degenerate, np.nan, np.log(r / s))
+        var = np.where(degenerate, np.nan, pp / (r * s))
+        se = np.sqrt(np.where(var > 0, var, np.nan))
+
+        y = st["log_rr"]
+        has_y = ~np.isnan(y)
+        w = np.where(has_y, 1 / st["var_log_rr"], 0.0)
+        y0 = np.where(has_y, y, 0.0)
+        k_y = total(has_y)
+        sw, swy, swy2 = total(w), total(w * y0), total(w * y0**2)
+        q = swy2 - 2 * log_rr * swy + log_rr**2 * sw
+        q = np.where(q < 0, 0.0, q)  # rounding guard: Q is a sum of squares
+        enough = k_y >= 2
+        q = np.where(enough, q, np.nan)  # NaN also where the MH estimate is undefined
+        q_df = np.where(enough, k_y - 1, np.nan)
+        q_p = np.where(enough, chi2_sf(q, np.maximum(q_df, 1)), np.nan)
+        # Q undefined => I² undefined (NaN), never 0
+        i2 = np.where(np.isnan(q), np.nan, np.where(q > 0, np.maximum(0.0, (q - q_df) / q) * 100, 0.0))
+        zq = norm_quantile(0.5 + level / 2)
+        z = log_rr / se
+        out = {"k": k.astype(np.int64)}
+        for col in _COUNTS:
+            out[col] = np.rint(counts[col]).astype(np.int64)
+        out.update(rr=np.exp(log_rr), ci_low=np.exp(log_rr - zq * se), ci_high=np.exp(log_rr + zq * se),
+                   z=z, p=2 * norm_sf(np.abs(z)), q=q, q_df=q_df, q_p=q_p, i2=i2, log_rr=log_rr, se_log_rr=se,
+                   no_rr=degenerate, no_ci=np.isnan(se) & ~degenerate)
+    return out
+
+
+def _group_codes(frame: "pd.DataFrame", by: Sequence[str]) -> tuple[np.ndarray, "pd.DataFrame"]:
+    import pandas as pd
+
     if not by:
         return np.zeros(len(frame), dtype=np.intp), pd.DataFrame(index=[0])
     grouped = frame.groupby(list(by), sort=True, dropna=False)
@@ -205,110 +272,86 @@ def _group_codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd
 
 
 def pool(
-    frame: pd.DataFrame,
+    frame: "pd.DataFrame",
     by: Sequence[str] | str | None = ("outcome",),
     method: str = "MH-cc",
     level: float = 0.95,
-) -> pd.DataFrame:
+    missing: str = "raise",
+) -> "pd.DataFrame":
     """Pool risk ratios by Mantel–Haenszel for every group of ``frame`` at once.
 
     All groups are computed together with ``np.bincount`` over group codes: there
-    is no Python loop over analyses.
+    is no Python loop over analyses (:func:`pool_arrays` does the arithmetic).
 
     Parameters
     ----------
-    frame : DataFrame with the four count columns (no missing values) and the ``by`` columns.
+    frame : DataFrame with the four count columns and the ``by`` columns.
     by : column name(s) defining one pool each; ``None`` or ``()`` pools everything.
     method : ``"MH"``, ``"MH-cc"`` or ``"both"`` (rows of both, ``method`` column added).
     level : confidence level (0.95 by default; Rothman's example uses 0.90).
+    missing : ``"raise"`` (default) refuses a missing count with a ``ValueError`` naming
+        the study and column; ``"drop"`` leaves such rows out.
 
     Returns
     -------
     DataFrame with the ``by`` columns, ``method`` and :data:`POOLED_COLUMNS`, plus
-    ``log_rr`` and ``se_log_rr``.
+    ``log_rr`` and ``se_log_rr``. ``q``, ``q_p`` and ``i2`` are NaN where Q is undefined
+    (fewer than two studies with a log RR, or no MH estimate).
     """
+    import pandas as pd
+
     if isinstance(by, str):
         by = (by,)
     by = tuple(by or ())
     if method == "both":
-        return pd.concat([pool(frame, by, m, level) for m in METHODS], ignore_index=True)
-    st = study_table(frame, method, level)
-    codes, keys = _group_codes(st, by)
-    g = len(keys)
-
-    def total(x) -> np.ndarray:
-        return np.bincount(codes, weights=np.asarray(x, dtype=float), minlength=g)
-
-    inc = st["included"].to_numpy()
-    k = total(inc)
-    counts = {col: total(st[col].to_numpy(dtype=float) * inc) for col in _COUNTS}
-    r, s, pp = total(st["mh_r"]), total(st["mh_s"]), total(st["mh_p"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        degenerate = (r <= 0) | (s <= 0)
-        log_rr = np.where(degenerate, np.nan, np.log(r / s))
-        var = np.where(degenerate, np.nan, pp / (r * s))
-        se = np.sqrt(np.where(var > 0, var, np.nan))
-
-        y = st["log_rr"].to_numpy()
-        has_y = ~np.isnan(y)
-        w = np.where(has_y, 1 / st["var_log_rr"].to_numpy(), 0.0)
-        y0 = np.where(has_y, y, 0.0)
-        k_y = total(has_y)
-        sw, swy, swy2 = total(w), total(w * y0), total(w * y0**2)
-        q = swy2 - 2 * log_rr * swy + log_rr**2 * sw
-        q = np.where(q < 0, 0.0, q)  # rounding guard: Q is a sum of squares
-        q_df = k_y - 1
-        enough = k_y >= 2
-        q = np.where(enough, q, np.nan)
-        q_df = np.where(enough, q_df, np.nan)
-        q_p = np.where(enough, chi2_sf(q, np.maximum(q_df, 1)), np.nan)
-        i2 = np.where(enough, np.where(q > 0, np.maximum(0.0, (q - q_df) / q) * 100, 0.0), np.nan)
-
-    zq = norm_quantile(0.5 + level / 2)
-    z = log_rr / se
+        return pd.concat([pool(frame, by, m, level, missing) for m in METHODS], ignore_index=True)
+    _check_method(method)
+    frame = check_missing(frame, missing)
+    codes, keys = _group_codes(frame, by)
+    res = pool_arrays(*(frame[col].to_numpy(dtype=float) for col in _COUNTS), codes, len(keys), method, level)
     out = keys.reset_index(drop=True).copy()
     out["method"] = method
-    out["k"] = k.astype(int)
-    for col in _COUNTS:
-        out[col] = counts[col].astype(int)
-    out["rr"] = np.exp(log_rr)
-    out["ci_low"] = np.exp(log_rr - zq * se)
-    out["ci_high"] = np.exp(log_rr + zq * se)
-    out["z"] = z
-    out["p"] = 2 * norm_sf(np.abs(z))
-    out["q"], out["q_df"], out["q_p"], out["i2"] = q, q_df, q_p, i2
-    out["log_rr"], out["se_log_rr"] = log_rr, se
-    _warn_degenerate(out, by, degenerate, np.isnan(se) & ~degenerate)
+    for col in POOLED_COLUMNS + ["log_rr", "se_log_rr"]:
+        out[col] = res[col]
+    labels = _labels(out, by)
+    _warn_degenerate(labels, res["no_rr"], res["no_ci"])
     return out
 
 
-def _warn_degenerate(out: pd.DataFrame, by: Sequence[str], no_rr: np.ndarray, no_ci: np.ndarray) -> None:
+def _labels(out: "pd.DataFrame", by: Sequence[str]) -> list[str]:
+    if not by:
+        return ["all"] * len(out)
+    return ["/".join(map(str, r)) for r in out[list(by)].itertuples(index=False)]
+
+
+def _warn_degenerate(labels: Sequence[str], no_rr: np.ndarray, no_ci: np.ndarray, stacklevel: int = 3) -> None:
+    """Emit :class:`DegeneratePoolWarning` naming up to ten pools of each kind."""
     def names(mask: np.ndarray) -> str:
-        rows = out.loc[mask, list(by)] if by else out.loc[mask]
-        labels = ["/".join(map(str, r)) for r in rows.itertuples(index=False)] if by else ["all"] * int(mask.sum())
-        return ", ".join(labels[:10]) + (" …" if len(labels) > 10 else "")
+        hit = [labels[i] for i in np.flatnonzero(mask)]
+        return ", ".join(hit[:10]) + (" …" if len(hit) > 10 else "")
 
     if no_rr.any():
         warnings.warn(
             f"no MH risk ratio (no events in one arm across the pool) for: {names(no_rr)}",
-            DegeneratePoolWarning, stacklevel=3,
+            DegeneratePoolWarning, stacklevel=stacklevel,
         )
     if no_ci.any():
-        warnings.warn(f"zero variance, no confidence interval for: {names(no_ci)}", DegeneratePoolWarning, stacklevel=3)
+        warnings.warn(f"zero variance, no confidence interval for: {names(no_ci)}", DegeneratePoolWarning,
+                      stacklevel=stacklevel)
 
 
-def study_weights(frame: pd.DataFrame, by: Sequence[str] | str | None = ("outcome",), method: str = "MH-cc",
-                  level: float = 0.95) -> pd.DataFrame:
+def study_weights(frame: "pd.DataFrame", by: Sequence[str] | str | None = ("outcome",), method: str = "MH-cc",
+                  level: float = 0.95, missing: str = "raise") -> "pd.DataFrame":
     """Per-study RR, CI and Mantel–Haenszel weight (%) within each pool, for forest plots.
 
     The MH weight of study *i* in a risk-ratio pool is c_i n1_i / N_i (the term of S),
     as RevMan and ``metan`` print it; studies not included (double-zero under ``MH-cc``)
-    get weight NaN.
+    get weight NaN. ``missing`` as in :func:`pool`.
     """
     if isinstance(by, str):
         by = (by,)
     by = tuple(by or ())
-    st = study_table(frame, method, level)
+    st = study_table(frame, method, level, missing)
     codes, _ = _group_codes(st, by)
     s_tot = np.bincount(codes, weights=st["mh_s"].to_numpy(), minlength=codes.max() + 1 if len(codes) else 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -318,7 +361,7 @@ def study_weights(frame: pd.DataFrame, by: Sequence[str] | str | None = ("outcom
     return st
 
 
-def to_tables(frame: pd.DataFrame) -> np.ndarray:
+def to_tables(frame: "pd.DataFrame") -> np.ndarray:
     """Stack studies as 2×2×K tables ``[[a, b], [c, d]]`` (rows TAC, control) for statsmodels."""
     a = frame["tac_events"].to_numpy(dtype=float)
     c = frame["ctl_events"].to_numpy(dtype=float)
@@ -327,7 +370,7 @@ def to_tables(frame: pd.DataFrame) -> np.ndarray:
     return np.array([[a, b], [c, d]])
 
 
-def statsmodels_check(frame: pd.DataFrame, by: Iterable[str] = ("outcome",)) -> pd.DataFrame:
+def statsmodels_check(frame: "pd.DataFrame", by: Iterable[str] = ("outcome",)) -> "pd.DataFrame":
     """Compare our MH estimate with statsmodels, pool by pool.
 
     For each pool: our ``MH`` and ``MH-cc`` RR; ``StratifiedTable(tables).riskratio_pooled``
@@ -335,6 +378,7 @@ def statsmodels_check(frame: pd.DataFrame, by: Iterable[str] = ("outcome",)) -> 
     and ``combine_effects`` on per-study log RRs (inverse-variance fixed effect and
     DerSimonian–Laird random effects), a different estimator shown for comparison.
     """
+    import pandas as pd
     from statsmodels.stats.contingency_tables import StratifiedTable
     from statsmodels.stats.meta_analysis import combine_effects
 

@@ -8,40 +8,68 @@ Between-study variance τ² (Veroniki et al. 2016, Res Synth Methods 7:55-79)
 ----------------------------------------------------------------------------
 ``DL``   DerSimonian & Laird (1986): τ² = max(0, (Q − (k−1)) / (Σw − Σw²/Σw)), w = 1/v,
          Q = Σw(y − ȳ_w)². statsmodels ``combine_effects(method_re="chi2")``.
-``PM``   Paule & Mandel (1982): the τ² ≥ 0 at which Σ w*(y − μ*)² = k − 1 with w* = 1/(v + τ²).
-         statsmodels ``combine_effects(method_re="iterated")``.
-``REML`` restricted maximum likelihood, by the fixed-point iteration
-         τ² ← Σw*²((y − μ*)² − v)/Σw*² + 1/Σw*, truncated at 0 (our own code; checked
-         against metafor ``rma(method="REML")``).
+``PM``   Paule & Mandel (1982): the τ² ≥ 0 at which Σ w*(y − μ*)² = k − 1 with w* = 1/(v + τ²),
+         by bisection. statsmodels ``combine_effects(method_re="iterated")``.
+``REML`` the τ² ≥ 0 that maximises the restricted log-likelihood (:func:`reml_loglik`)
+         GLOBALLY: it can have two peaks when within-study variances differ widely, and an
+         iteration started at DL may stop on the lower one. We evaluate it at 0, DL, PM and
+         a log-spaced grid, refine around the best point with a bounded optimiser on log τ²
+         (``scipy.optimize.minimize_scalar``) and polish with the REML fixed-point step
+         τ² ← Σw*²((y − μ*)² − v)/Σw*² + 1/Σw* only where that raises the likelihood.
+         Checked against metafor ``rma(method="REML")`` (tests/results/results_re.py).
 
 Given τ²: μ = Σw*y/Σw*, SE = √(1/Σw*).
 
-Intervals
----------
-``z``     Wald: μ ± z_{0.975} SE.
-``hksj``  Hartung–Knapp–Sidik–Jonkman: SE_HK = √(Σw*(y − μ)² / ((k−1) Σw*)),
-          μ ± t_{k−1, 0.975} SE_HK (metafor ``test="knha"``, no truncation).
-Prediction interval (Higgins, Thompson & Spiegelhalter 2009; metafor ``predict``):
-          μ ± q √(τ² + SE²), with q the normal quantile under ``z`` and t_{k−1} under ``hksj``
-          (SE the interval's own standard error).
+Intervals (``ci_method``)
+-------------------------
+``z``              Wald: μ ± z_{0.975} SE.
+``hksj``           Hartung–Knapp–Sidik–Jonkman (classic): SE_HK = SE·√f with
+                   f = Σw*(y − μ)²/(k − 1), μ ± t_{k−1, 0.975} SE_HK (metafor ``test="knha"``).
+                   When trials agree exactly f = 0 and the interval collapses to a point
+                   (flagged in ``note``); f < 1 makes it narrower than Wald.
+``hksj_modified``  the same with f replaced by max(1, f): never narrower than the Wald interval
+                   with t quantiles (Röver, Knapp & Friede 2015, BMC Med Res Methodol 15:99;
+                   Jackson, Law, Rücker & Schwarzer 2017, Stat Med 36:3923-34; IQWiG methods 6.1).
+                   metafor: ``rma(..., test="knha")`` with the SE rescaled by √max(1, f)
+                   (``test="adhoc"`` in metafor ≥ 4.0).
+
+Prediction interval (``pi_df="k-1"``, the default; metafor ``predict(..., pi.type="t")`` for
+test="z" and the default for test="knha", and R meta's default ``method.predict="V"``):
+          μ ± t_{k−1, 0.975} √(τ² + SE²), with SE the interval's own standard error.
+``pi_df="k-2"`` uses t_{k−2} (Higgins, Thompson & Spiegelhalter 2009, JRSS A 172:137-59).
+No prediction interval (NaN) for k < 3: with two studies τ² rests on one degree of freedom
+and the interval is not informative; the ``note`` says so.
 
 I² reported here is metafor's for random-effects models: τ²/(τ² + s²) with the typical
-within-study variance s² = (k−1)Σw/((Σw)² − Σw²). Under DL it equals the Q-based I².
+within-study variance s² = (k−1)Σw/((Σw)² − Σw²). It is NOT the Q-based I² of the fixed-effect
+pages: the latter takes Q around the MH estimate, while DL's Q is taken around the
+inverse-variance mean, so the two differ in general (see :func:`livingreview.analysis.random_effects_glue`).
 """
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from . import mh
 
 TAU2_METHODS = ("DL", "REML", "PM")
-CI_METHODS = ("z", "hksj")
+CI_METHODS = ("z", "hksj", "hksj_modified")
+PI_DF = ("k-1", "k-2")
 RE_COLUMNS = ["outcome", "subgroup", "tau2_method", "ci_method", "k", "rr", "ci_low", "ci_high", "tau2", "i2",
-              "pi_low", "pi_high"]
+              "pi_low", "pi_high", "note"]
+#: Why a pool has no prediction interval.
+NO_PI_NOTE = "no prediction interval with fewer than 3 studies"
+POINT_CI_NOTE = "classic Knapp-Hartung interval has zero width (studies agree exactly); not a result"
+#: Regimen is confounded with comparator in this review: every caveat printed beside a subgroup test.
+CONFOUNDING_CAVEAT = ("Regimen (duo or triple therapy) is confounded with the comparator (the trials of each "
+                      "regimen compared it with different control treatments), so a difference between the "
+                      "subgroups cannot be attributed to the regimen alone; the test is observational.")
+
+
+class IterationLimitWarning(RuntimeWarning):
+    """An iterative τ² estimator stopped at its iteration limit before converging."""
 
 
 def tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
@@ -59,12 +87,17 @@ def _q_gen(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
 
 
 def tau2_pm(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, maxiter: int = 500) -> float:
-    """Paule–Mandel by bisection on the (monotone decreasing) generalised Q."""
+    """Paule–Mandel by bisection on the (monotone decreasing) generalised Q.
+
+    Warns :class:`IterationLimitWarning` if ``maxiter`` halvings do not reach ``tol``.
+    """
     k = len(y)
     if _q_gen(0.0, y, v) <= k - 1:
         return 0.0
     lo, hi = 0.0, max(1.0, np.var(y) * 10)
-    while _q_gen(hi, y, v) > k - 1:
+    for _ in range(2000):
+        if _q_gen(hi, y, v) <= k - 1:
+            break
         hi *= 2
     for _ in range(maxiter):
         mid = (lo + hi) / 2
@@ -74,76 +107,195 @@ def tau2_pm(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, maxiter: int = 500
             hi = mid
         if hi - lo < tol * max(1.0, hi):
             break
+    else:
+        warnings.warn(f"Paule-Mandel bisection reached its limit of {maxiter} iterations (tau2 ~ {hi:.6g})",
+                      IterationLimitWarning, stacklevel=2)
     return (lo + hi) / 2
 
 
-def tau2_reml(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, maxiter: int = 1000) -> float:
-    """REML by fixed-point iteration from the DL estimate; truncated at 0."""
-    tau2 = tau2_dl(y, v)
-    for _ in range(maxiter):
-        w = 1 / (v + tau2)
-        mu = np.sum(w * y) / np.sum(w)
-        new = np.sum(w**2 * ((y - mu) ** 2 - v)) / np.sum(w**2) + 1 / np.sum(w)
-        new = max(0.0, new)
-        if abs(new - tau2) < tol * max(1.0, tau2):
-            tau2 = new
-            break
-        tau2 = new
-    return tau2
+def reml_loglik(tau2, y, v, X=None) -> float:
+    """Restricted log-likelihood of τ² (as metafor's ``logLik(rma(..., method="REML"))``).
+
+        ℓ_R(τ²) = −½ [ (k−p) log 2π − log|XᵀX| + Σ log(v_i + τ²) + log|XᵀWX| + Σ w_i (y_i − x_iᵀβ̂)² ]
+
+    with W = diag(1/(v + τ²)), β̂ the weighted least-squares estimate and p the columns of
+    X (an intercept when ``X`` is None).
+    """
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    X = np.ones((len(y), 1)) if X is None else np.asarray(X, dtype=float)
+    k, p = X.shape
+    w = 1 / (v + tau2)
+    xtwx = X.T @ (w[:, None] * X)
+    beta = np.linalg.solve(xtwx, X.T @ (w * y))
+    r = y - X @ beta
+    return float(-0.5 * ((k - p) * np.log(2 * np.pi) - np.linalg.slogdet(X.T @ X)[1] + np.sum(np.log(v + tau2))
+                         + np.linalg.slogdet(xtwx)[1] + np.sum(w * r**2)))
+
+
+def _reml_global(y, v, X=None, starts=(), tol: float = 1e-10, maxiter: int = 200) -> float:
+    from scipy.optimize import minimize_scalar
+
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    scale = max(float(np.var(y)), float(np.max(v)), 1e-8)
+    grid = np.concatenate([[0.0], [s for s in starts if np.isfinite(s) and s >= 0],
+                           scale * np.logspace(-8, 3, 89)])
+    ll = np.array([reml_loglik(t, y, v, X) for t in grid])
+    best = int(np.argmax(ll))
+    t_best, ll_best = float(grid[best]), float(ll[best])
+    # bracket on log τ² between the grid neighbours of the best point
+    pos = np.sort(grid[grid > 0])
+    if t_best > 0:
+        i = int(np.searchsorted(pos, t_best))
+        lo = pos[max(i - 1, 0)] / 2 if i == 0 else pos[i - 1]
+        hi = pos[min(i + 1, len(pos) - 1)]
+    else:
+        lo, hi = pos[0] * 1e-4, pos[1]
+    res = minimize_scalar(lambda lt: -reml_loglik(np.exp(lt), y, v, X), bounds=(np.log(lo), np.log(hi)),
+                          method="bounded", options={"xatol": 1e-12, "maxiter": maxiter})
+    if not res.success:
+        warnings.warn(f"REML bounded optimiser reached its limit of {maxiter} iterations",
+                      IterationLimitWarning, stacklevel=3)
+    if -res.fun > ll_best:
+        t_best, ll_best = float(np.exp(res.x)), float(-res.fun)
+    if X is None and t_best > 0:  # polish: the fixed-point step converges to the local maximum near t_best
+        t = t_best
+        for _ in range(maxiter):
+            w = 1 / (v + t)
+            mu = np.sum(w * y) / np.sum(w)
+            new = max(0.0, float(np.sum(w**2 * ((y - mu) ** 2 - v)) / np.sum(w**2) + 1 / np.sum(w)))
+            if abs(new - t) < tol * max(1.0, t):
+                t = new
+                break
+            t = new
+        else:
+            warnings.warn(f"REML fixed-point polish reached its limit of {maxiter} iterations",
+                          IterationLimitWarning, stacklevel=3)
+        if reml_loglik(t, y, v) >= ll_best:
+            t_best = t
+    return t_best
+
+
+def tau2_reml(y: np.ndarray, v: np.ndarray, tol: float = 1e-10, maxiter: int = 200) -> float:
+    """REML τ²: the global maximum of :func:`reml_loglik` over τ² ≥ 0 (see the module docstring)."""
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        pm = tau2_pm(y, v)
+    return _reml_global(y, v, starts=(tau2_dl(y, v), pm), tol=tol, maxiter=maxiter)
 
 
 _TAU2 = {"DL": tau2_dl, "REML": tau2_reml, "PM": tau2_pm}
 
 
-def random_effects(y, v, tau2_method: str = "DL", ci_method: str = "z", level: float = 0.95) -> dict:
-    """Pool log RRs with a random-effects model. Returns rr, CI, τ², I² and the prediction interval."""
+def _check_finite(y, v, missing: str, labels=None):
+    if missing not in mh.MISSING:
+        raise ValueError(f"missing={missing!r}; use 'raise' or 'drop'")
+    bad = np.isnan(y) | np.isnan(v)
+    if not bad.any():
+        return y, v
+    if missing == "drop":
+        return y[~bad], v[~bad]
+    i = int(np.flatnonzero(bad)[0])
+    name = f"study {labels[i]!r}" if labels is not None else f"study at position {i}"
+    col = "y (log RR)" if np.isnan(y[i]) else "v (variance)"
+    raise ValueError(f"{name}: {col} is missing (NaN) in {int(bad.sum())} study(ies); pass missing='drop' to "
+                     "leave them out")
+
+
+def random_effects(y, v, tau2_method: str = "DL", ci_method: str = "z", level: float = 0.95,
+                   pi_df: str = "k-1", missing: str = "raise", labels=None) -> dict:
+    """Pool log RRs with a random-effects model.
+
+    Parameters
+    ----------
+    y, v : per-study log RRs and their variances.
+    tau2_method : ``"DL"``, ``"REML"`` or ``"PM"``.
+    ci_method : ``"z"``, ``"hksj"`` (classic) or ``"hksj_modified"`` (see module docstring).
+    level : confidence level of the CI and of the prediction interval.
+    pi_df : ``"k-1"`` (default) or ``"k-2"`` degrees of freedom of the prediction interval's t.
+    missing : ``"raise"`` (default): a NaN in ``y`` or ``v`` raises ``ValueError`` naming the
+        study (``labels[i]`` if given); ``"drop"``: such studies are left out.
+
+    Returns
+    -------
+    dict with ``k, rr, ci_low, ci_high, tau2, i2, pi_low, pi_high, mu, se, note``; the
+    prediction interval is NaN for k < 3 (``note`` says why).
+    """
+    if tau2_method not in _TAU2:
+        raise ValueError(f"unknown tau2_method {tau2_method!r}; use {', '.join(TAU2_METHODS)}")
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"unknown ci_method {ci_method!r}; use {', '.join(CI_METHODS)}")
+    if pi_df not in PI_DF:
+        raise ValueError(f"unknown pi_df {pi_df!r}; use {', '.join(PI_DF)}")
     y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    y, v = _check_finite(y, v, missing, None if labels is None else list(labels))
     k = len(y)
     out = {"k": k, "rr": np.nan, "ci_low": np.nan, "ci_high": np.nan, "tau2": np.nan, "i2": np.nan,
-           "pi_low": np.nan, "pi_high": np.nan, "mu": np.nan, "se": np.nan}
+           "pi_low": np.nan, "pi_high": np.nan, "mu": np.nan, "se": np.nan, "note": ""}
     if k < 2:
+        out["note"] = "fewer than 2 studies"
         return out
     tau2 = _TAU2[tau2_method](y, v)
     w = 1 / (v + tau2)
     mu = np.sum(w * y) / np.sum(w)
     se = np.sqrt(1 / np.sum(w))
-    if ci_method == "hksj":
-        se = np.sqrt(np.sum(w * (y - mu) ** 2) / ((k - 1) * np.sum(w)))
-        q = special.stdtrit(k - 1, 0.5 + level / 2)
-    elif ci_method == "z":
+    notes = []
+    if ci_method == "z":
         q = special.ndtri(0.5 + level / 2)
     else:
-        raise ValueError(f"unknown ci_method {ci_method!r}; use z or hksj")
+        f = np.sum(w * (y - mu) ** 2) / (k - 1)
+        se = se * np.sqrt(max(1.0, f) if ci_method == "hksj_modified" else f)
+        q = special.stdtrit(k - 1, 0.5 + level / 2)
+        if ci_method == "hksj" and f < 1e-12:  # studies agree exactly (up to rounding)
+            notes.append(POINT_CI_NOTE)
     w0 = 1 / v
     s2 = (k - 1) * np.sum(w0) / (np.sum(w0) ** 2 - np.sum(w0**2))
-    pi_half = q * np.sqrt(tau2 + se**2)
+    df = k - 1 if pi_df == "k-1" else k - 2
+    if k >= 3:
+        pi_half = special.stdtrit(df, 0.5 + level / 2) * np.sqrt(tau2 + se**2)
+        pi_low, pi_high = np.exp(mu - pi_half), np.exp(mu + pi_half)
+    else:
+        pi_low = pi_high = np.nan
+        notes.append(NO_PI_NOTE)
     out.update(rr=np.exp(mu), ci_low=np.exp(mu - q * se), ci_high=np.exp(mu + q * se), tau2=tau2,
-               i2=100 * tau2 / (tau2 + s2), pi_low=np.exp(mu - pi_half), pi_high=np.exp(mu + pi_half), mu=mu, se=se)
+               i2=100 * tau2 / (tau2 + s2), pi_low=pi_low, pi_high=pi_high, mu=mu, se=se, note="; ".join(notes))
     return out
 
 
-def random_effects_table(data: pd.DataFrame, by=("outcome", "subgroup")) -> pd.DataFrame:
-    """Every (group, τ² method, CI method) for groups with two or more studies having a log RR."""
-    st = mh.study_table(data, "MH-cc").dropna(subset=["log_rr"])
+def random_effects_table(data, by=("outcome", "subgroup"), missing: str = "raise",
+                         tau2_methods=TAU2_METHODS, ci_methods=CI_METHODS, pi_df: str = "k-1"):
+    """Every (group, τ² method, CI method) for groups with two or more studies having a log RR.
+
+    Columns :data:`RE_COLUMNS` (the ``by`` columns first). ``missing`` as in :func:`livingreview.mh.pool`
+    (double-zero studies have no log RR and are always left out).
+    """
+    import pandas as pd
+
+    by = [by] if isinstance(by, str) else list(by)
+    st = mh.study_table(data, "MH-cc", missing=missing).dropna(subset=["log_rr"])
     rows = []
-    for key, g in st.groupby(list(by), sort=True):
+    for key, g in st.groupby(by, sort=True):
         if len(g) < 2:
             continue
         key = key if isinstance(key, tuple) else (key,)
-        for tm in TAU2_METHODS:
-            for cm in CI_METHODS:
-                r = random_effects(g["log_rr"], g["var_log_rr"], tm, cm)
+        for tm in tau2_methods:
+            for cm in ci_methods:
+                r = random_effects(g["log_rr"], g["var_log_rr"], tm, cm, pi_df=pi_df)
                 rows.append({**dict(zip(by, key)), "tau2_method": tm, "ci_method": cm,
                              **{c: r[c] for c in RE_COLUMNS[4:]}})
-    return pd.DataFrame(rows, columns=list(by) + RE_COLUMNS[2:])
+    return pd.DataFrame(rows, columns=by + RE_COLUMNS[2:])
 
 
-def subgroup_test(pooled: pd.DataFrame, method: str = "MH-cc", groups=("duo", "triple")) -> pd.DataFrame:
+def subgroup_test(pooled, method: str = "MH-cc", groups=("duo", "triple")):
     """Test for subgroup differences (fixed effect): Q_between = Σ (θ_g − θ̄)²/SE_g², df = G − 1.
 
     θ_g and SE_g are the subgroup MH log RRs and their Greenland–Robins SEs; θ̄ their
-    inverse-variance mean (as RevMan's χ² test for subgroup differences).
+    inverse-variance mean (as RevMan's χ² test for subgroup differences). Anticonservative when
+    trials within a subgroup are heterogeneous: see :func:`subgroup_test_random`, and
+    :data:`CONFOUNDING_CAVEAT`.
     """
+    import pandas as pd
+
     p = pooled[(pooled["method"] == method) & (pooled["subgroup"].isin(groups))]
     p = p.dropna(subset=["log_rr", "se_log_rr"])
     rows = []
@@ -161,8 +313,10 @@ def subgroup_test(pooled: pd.DataFrame, method: str = "MH-cc", groups=("duo", "t
     return pd.DataFrame(rows, columns=["analysis", "outcome", "subgroups", "q_between", "df", "p", "i2_between"])
 
 
-def leave_one_out(rows: pd.DataFrame, method: str = "MH-cc") -> pd.DataFrame:
+def leave_one_out(rows, method: str = "MH-cc"):
     """Pool each outcome again without each trial in turn (one vectorised MH call)."""
+    import pandas as pd
+
     parts = []
     for oc, g in rows.groupby("outcome", sort=False):
         if len(g) < 2:
@@ -176,3 +330,62 @@ def leave_one_out(rows: pd.DataFrame, method: str = "MH-cc") -> pd.DataFrame:
         warnings.simplefilter("ignore", mh.DegeneratePoolWarning)
         res = mh.pool(stacked, ["outcome", "omitted"], method)
     return res[["outcome", "omitted", "k", "rr", "ci_low", "ci_high", "i2"]]
+
+
+SUBGROUP_RE_COLUMNS = ["outcome", "test", "subgroups", "k", "tau2", "q", "df", "p", "note"]
+
+
+def subgroup_test_random(rows, by: str = "regimen", groups=("duo", "triple"), missing: str = "raise"):
+    """Random-effects tests for subgroup differences, one row per (outcome, test).
+
+    ``rows`` are per-trial count rows (``outcome``, the ``by`` column and the four counts);
+    per-study log RRs as everywhere (0.5 in every cell of a zero-cell study, double-zero
+    studies dropped). Two tests, each with df = G − 1:
+
+    ``meta_regression_reml``  the omnibus moderator test QM of a mixed-effects meta-regression
+        with one common τ² estimated by REML (metafor ``rma(yi, vi, mods = ~ regimen,
+        method = "REML")``, ``QM``/``QMp``; Wald χ², no Knapp–Hartung adjustment).
+    ``subgroup_q_random``     Q between subgroup random-effects estimates, each subgroup with its
+        own REML τ² (R meta ``metabin(..., subgroup = regimen, method.tau = "REML")``
+        ``Q.b.random``; metafor: ``rma`` per subgroup, then ``rma(est, sei = se, method = "FE")``
+        ``QE``). A subgroup of one trial has τ² = 0.
+
+    Both are less anticonservative than RevMan's fixed-effect χ² (:func:`subgroup_test`) when trials
+    within subgroups disagree; neither removes confounding (:data:`CONFOUNDING_CAVEAT`).
+    """
+    import pandas as pd
+
+    st = mh.study_table(rows, "MH-cc", missing=missing).dropna(subset=["log_rr"])
+    st = st[st[by].isin(groups)]
+    out = []
+    for outcome, g in st.groupby("outcome", sort=True):
+        present = [x for x in groups if (g[by] == x).any()]
+        if len(present) < 2 or len(g) < 3:
+            continue
+        y, v = g["log_rr"].to_numpy(), g["var_log_rr"].to_numpy()
+        X = np.column_stack([np.ones(len(g))] + [(g[by] == x).to_numpy(float) for x in present[1:]])
+        tau2 = _reml_global(y, v, X=X)
+        w = 1 / (v + tau2)
+        cov = np.linalg.inv(X.T @ (w[:, None] * X))
+        beta = cov @ (X.T @ (w * y))
+        b, c = beta[1:], cov[1:, 1:]
+        qm = float(b @ np.linalg.solve(c, b))
+        df = len(present) - 1
+        label = ", ".join(f"{x} ({int((g[by] == x).sum())})" for x in present)
+        out.append({"outcome": outcome, "test": "meta_regression_reml", "subgroups": label, "k": len(g),
+                    "tau2": tau2, "q": qm, "df": df, "p": float(special.chdtrc(df, qm)),
+                    "note": "common tau2 (REML)"})
+        est, se = [], []
+        for x in present:
+            gx = g[g[by] == x]
+            r = random_effects(gx["log_rr"], gx["var_log_rr"], "REML", "z") if len(gx) >= 2 else \
+                {"mu": float(gx["log_rr"].iloc[0]), "se": float(np.sqrt(gx["var_log_rr"].iloc[0]))}
+            est.append(r["mu"])
+            se.append(r["se"])
+        est, wq = np.array(est), 1 / np.array(se) ** 2
+        mean = np.sum(wq * est) / np.sum(wq)
+        q = float(np.sum(wq * (est - mean) ** 2))
+        out.append({"outcome": outcome, "test": "subgroup_q_random", "subgroups": label, "k": len(g),
+                    "tau2": np.nan, "q": q, "df": df, "p": float(special.chdtrc(df, q)),
+                    "note": "tau2 by REML within each subgroup"})
+    return pd.DataFrame(out, columns=SUBGROUP_RE_COLUMNS)

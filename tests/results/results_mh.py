@@ -1,6 +1,7 @@
 """Reference values for the Mantel–Haenszel engine, each with the call that produced it.
 
-Source: ../shared/references/metafor_reference_values.txt (metafor 3.8-1, R 4.2,
+Source: metafor 3.8-1, R 4.2 (Viechtbauer 2010, J Stat Softw 36(3)); the R calls and their printed
+output are stored beside this file in tests/results/metafor_reference_values.txt,
 printed to 10 decimals). Tolerances are declared in tests/tolerances.py.
 """
 import numpy as np
@@ -35,5 +36,5 @@ ROTHMAN_AI, ROTHMAN_BI = np.array([8, 22]), np.array([98, 76])
 ROTHMAN_CI, ROTHMAN_DI = np.array([5, 16]), np.array([115, 69])
 ROTHMAN_MH90 = dict(rr=1.3255553242, ci_low=0.8657532117, ci_high=2.0295586474, q=0.4472173778, i2=0.0, k=2)
 # The same interval to 4 decimals, as metafor's own test of this example checks it
-# (tests/testthat/test_analysis_example_rothman2008.r; see shared/references/README.md).
+# (metafor tests/testthat/test_analysis_example_rothman2008.r; Rothman, Greenland & Lash 2008, ch. 15).
 ROTHMAN_MH90_4DP = dict(ci_low=0.8658, ci_high=2.0296)
