@@ -20,7 +20,8 @@ from __future__ import annotations
 import pandas as pd
 
 from . import mh, randeff
-from .analysis import PRIMARY, fmt_rr, has_counts, trial_rows
+from .fmt import fmt_rr
+from .pools import PRIMARY, has_counts, trial_rows
 
 #: Heterogeneity above which absolute effects come from the random-effects model.
 I2_THRESHOLD = 50.0
@@ -44,14 +45,14 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
         analysis = kinds[outcome]
         p = pooled[(pooled["analysis"] == analysis) & (pooled["outcome"] == outcome)
                    & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
-        row = {"Outcome": labels.loc[outcome, "label"]}
+        row = {"Outcome": labels.loc[outcome, "label"], "outcome": outcome}
         down = g[g["downgrade"] > 0]
         notes = [f"{DOMAIN_TEXT[d]} (−{int(n)}): {r}" for d, n, r in zip(down["domain"], down["downgrade"],
                                                                          down["reason"])]
         if p.empty or pd.isna(p["rr"].iloc[0]):
             row.update({"№ participants (studies)": "no trial with counts", "Relative effect (95% CI)": "–",
                         "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
-                        "Footnotes": "No pooled estimate yet."})
+                        "Footnotes": "No pooled estimate yet.", "level": "not rated"})
             rows.append(row)
             continue
         r = p.iloc[0]
@@ -77,9 +78,52 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
                                        f"{min(acr * hi, 1) * 1000:.0f})"),
             "Certainty": f"{SYMBOLS[level]} {level}",
             "Footnotes": "; ".join(notes) if notes else "not downgraded",
+            "level": level,
         })
         rows.append(row)
+    rows += _published_only(review, pooled, set(review.grade["outcome"]))
     return pd.DataFrame(rows)
+
+
+def _published_only(review, pooled: pd.DataFrame, judged: set) -> list[dict]:
+    """Outcomes the 2016 review pooled (overall) that we cannot re-derive and have not judged."""
+    out = []
+    pub = review.published[review.published["subgroup"] == "all"] if review.published is not None else []
+    for _, p in (pub.iterrows() if len(pub) else []):
+        if p["outcome"] in judged:
+            continue
+        ours = pooled[(pooled["analysis"] == p["analysis"]) & (pooled["outcome"] == p["outcome"])
+                      & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
+        if not ours.empty and pd.notna(ours["rr"].iloc[0]):
+            continue
+        out.append({"Outcome": review.label(p["outcome"]), "outcome": p["outcome"],
+                    "№ participants (studies)": "no trial with counts in our data",
+                    "Relative effect (95% CI)": f"RR {fmt_rr(p['rr'], p['ci_low'], p['ci_high'])} as published (2016)",
+                    "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
+                    "Footnotes": "Not re-derivable: the trials' adverse-event counts are not in our data (see the "
+                                 "reproduction page); the published estimate is shown as printed.",
+                    "level": "not rated"})
+    return out
+
+
+def judgements_out_of_date(review, pooled: pd.DataFrame) -> list[str]:
+    """Outcomes whose GRADE judgement was made for another pool than today's (edition or k changed).
+
+    Each row of ``data/grade.csv`` records the edition and the number of trials with counts (k) of
+    the overall pool it judged; when an update changes either, the judgement must be made again.
+    """
+    from .pools import pool_row
+
+    stale = []
+    latest = int(review.studies["added_in"].max()) if review.studies is not None else None
+    for outcome, g in review.grade.groupby("outcome", sort=False):
+        r = pool_row(pooled, review.kind[outcome], outcome)
+        k_now = 0 if r is None else int(r["k"])
+        for (ed, k) in set(zip(g["edition"], g["k"])):
+            if int(k) != k_now or (latest is not None and int(ed) != latest):
+                stale.append(f"{outcome}: judged for edition {int(ed)} with k = {int(k)}; the pool now has "
+                             f"k = {k_now} (edition {latest})")
+    return stale
 
 
 def sentence(sof: pd.DataFrame) -> str:

@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 
 from . import mh
-from .analysis import PRIMARY, fmt_rr, has_counts, trial_rows
+from .fmt import fmt_rr
+from .pools import PRIMARY, has_counts, pooled_estimates, trial_rows
 from .data import DATA_DIR, Problem, load_review, validate
 from .search import register_for_added_trial
 
@@ -292,7 +293,7 @@ def editions(review) -> list[int]:
 def edition_comparison(review, outcomes=("total_response", "complete_response", "partial_response"),
                        analysis: str = "efficacy") -> pd.DataFrame:
     """Headline pools (MH-cc, overall and by regimen) at each edition, side by side, with the change."""
-    from .analysis import pooled_estimates
+
 
     eds = editions(review)
     frames = []

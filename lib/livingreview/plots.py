@@ -79,8 +79,8 @@ def _effect_text(row: pd.Series) -> str:
 
 
 def _subgroup_result(pooled: pd.DataFrame, groups) -> pd.Series | None:
-    """The test for subgroup differences (a row of ``randeff.subgroup_test``) or None."""
-    from .randeff import subgroup_test
+    """The test for subgroup differences (a row of ``sensitivity.subgroup_test``) or None."""
+    from .sensitivity import subgroup_test
 
     sub = pooled[pooled.index.isin([g for g in groups if g])].reset_index()
     if len(sub) < 2 or "log_rr" not in sub:
@@ -100,7 +100,7 @@ def _subgroup_text(pooled: pd.DataFrame, groups) -> str:
 
 def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overall: bool = True, *,
                 width: float = FIGURE_WIDTH, caveat_p: float = SUBGROUP_CAVEAT_P) -> plt.Figure:
-    """Draw a forest plot from :func:`livingreview.analysis.forest_data`, in the RevMan 5 layout.
+    """Draw a forest plot from :func:`livingreview.pools.forest_data`, in the RevMan 5 layout.
 
     Columns: trial, TAC and control events/total, weight (%), RR with 95% CI as text, and the
     plot, under a header naming the method ("Risk Ratio, M-H, Fixed, 95% CI"). Squares are sized

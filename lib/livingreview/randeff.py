@@ -43,7 +43,7 @@ and the interval is not informative; the ``note`` says so.
 I² reported here is metafor's for random-effects models: τ²/(τ² + s²) with the typical
 within-study variance s² = (k−1)Σw/((Σw)² − Σw²). It is NOT the Q-based I² of the fixed-effect
 pages: the latter takes Q around the MH estimate, while DL's Q is taken around the
-inverse-variance mean, so the two differ in general (see :func:`livingreview.analysis.random_effects_glue`).
+inverse-variance mean, so the two differ in general (see :func:`livingreview.facts.facts_beyond`).
 """
 from __future__ import annotations
 
@@ -286,106 +286,3 @@ def random_effects_table(data, by=("outcome", "subgroup"), missing: str = "raise
     return pd.DataFrame(rows, columns=by + RE_COLUMNS[2:])
 
 
-def subgroup_test(pooled, method: str = "MH-cc", groups=("duo", "triple")):
-    """Test for subgroup differences (fixed effect): Q_between = Σ (θ_g − θ̄)²/SE_g², df = G − 1.
-
-    θ_g and SE_g are the subgroup MH log RRs and their Greenland–Robins SEs; θ̄ their
-    inverse-variance mean (as RevMan's χ² test for subgroup differences). Anticonservative when
-    trials within a subgroup are heterogeneous: see :func:`subgroup_test_random`, and
-    :data:`CONFOUNDING_CAVEAT`.
-    """
-    import pandas as pd
-
-    p = pooled[(pooled["method"] == method) & (pooled["subgroup"].isin(groups))]
-    p = p.dropna(subset=["log_rr", "se_log_rr"])
-    rows = []
-    for (analysis, outcome), g in p.groupby(["analysis", "outcome"], sort=False):
-        if len(g) < 2:
-            continue
-        w = 1 / g["se_log_rr"].to_numpy() ** 2
-        th = g["log_rr"].to_numpy()
-        mean = np.sum(w * th) / np.sum(w)
-        q = float(np.sum(w * (th - mean) ** 2))
-        df = len(g) - 1
-        rows.append({"analysis": analysis, "outcome": outcome, "subgroups": ", ".join(g["subgroup"]),
-                     "q_between": q, "df": df, "p": float(special.chdtrc(df, q)),
-                     "i2_between": max(0.0, (q - df) / q) * 100 if q > 0 else 0.0})
-    return pd.DataFrame(rows, columns=["analysis", "outcome", "subgroups", "q_between", "df", "p", "i2_between"])
-
-
-def leave_one_out(rows, method: str = "MH-cc"):
-    """Pool each outcome again without each trial in turn (one vectorised MH call)."""
-    import pandas as pd
-
-    parts = []
-    for oc, g in rows.groupby("outcome", sort=False):
-        if len(g) < 2:
-            continue
-        for sid, label in zip(g["study_id"], g["label"]):
-            parts.append(g[g["study_id"] != sid].assign(omitted=label))
-    if not parts:
-        return pd.DataFrame(columns=["outcome", "omitted", "k", "rr", "ci_low", "ci_high", "i2"])
-    stacked = pd.concat(parts, ignore_index=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mh.DegeneratePoolWarning)
-        res = mh.pool(stacked, ["outcome", "omitted"], method)
-    return res[["outcome", "omitted", "k", "rr", "ci_low", "ci_high", "i2"]]
-
-
-SUBGROUP_RE_COLUMNS = ["outcome", "test", "subgroups", "k", "tau2", "q", "df", "p", "note"]
-
-
-def subgroup_test_random(rows, by: str = "regimen", groups=("duo", "triple"), missing: str = "raise"):
-    """Random-effects tests for subgroup differences, one row per (outcome, test).
-
-    ``rows`` are per-trial count rows (``outcome``, the ``by`` column and the four counts);
-    per-study log RRs as everywhere (0.5 in every cell of a zero-cell study, double-zero
-    studies dropped). Two tests, each with df = G − 1:
-
-    ``meta_regression_reml``  the omnibus moderator test QM of a mixed-effects meta-regression
-        with one common τ² estimated by REML (metafor ``rma(yi, vi, mods = ~ regimen,
-        method = "REML")``, ``QM``/``QMp``; Wald χ², no Knapp–Hartung adjustment).
-    ``subgroup_q_random``     Q between subgroup random-effects estimates, each subgroup with its
-        own REML τ² (R meta ``metabin(..., subgroup = regimen, method.tau = "REML")``
-        ``Q.b.random``; metafor: ``rma`` per subgroup, then ``rma(est, sei = se, method = "FE")``
-        ``QE``). A subgroup of one trial has τ² = 0.
-
-    Both are less anticonservative than RevMan's fixed-effect χ² (:func:`subgroup_test`) when trials
-    within subgroups disagree; neither removes confounding (:data:`CONFOUNDING_CAVEAT`).
-    """
-    import pandas as pd
-
-    st = mh.study_table(rows, "MH-cc", missing=missing).dropna(subset=["log_rr"])
-    st = st[st[by].isin(groups)]
-    out = []
-    for outcome, g in st.groupby("outcome", sort=True):
-        present = [x for x in groups if (g[by] == x).any()]
-        if len(present) < 2 or len(g) < 3:
-            continue
-        y, v = g["log_rr"].to_numpy(), g["var_log_rr"].to_numpy()
-        X = np.column_stack([np.ones(len(g))] + [(g[by] == x).to_numpy(float) for x in present[1:]])
-        tau2 = _reml_global(y, v, X=X)
-        w = 1 / (v + tau2)
-        cov = np.linalg.inv(X.T @ (w[:, None] * X))
-        beta = cov @ (X.T @ (w * y))
-        b, c = beta[1:], cov[1:, 1:]
-        qm = float(b @ np.linalg.solve(c, b))
-        df = len(present) - 1
-        label = ", ".join(f"{x} ({int((g[by] == x).sum())})" for x in present)
-        out.append({"outcome": outcome, "test": "meta_regression_reml", "subgroups": label, "k": len(g),
-                    "tau2": tau2, "q": qm, "df": df, "p": float(special.chdtrc(df, qm)),
-                    "note": "common tau2 (REML)"})
-        est, se = [], []
-        for x in present:
-            gx = g[g[by] == x]
-            r = random_effects(gx["log_rr"], gx["var_log_rr"], "REML", "z") if len(gx) >= 2 else \
-                {"mu": float(gx["log_rr"].iloc[0]), "se": float(np.sqrt(gx["var_log_rr"].iloc[0]))}
-            est.append(r["mu"])
-            se.append(r["se"])
-        est, wq = np.array(est), 1 / np.array(se) ** 2
-        mean = np.sum(wq * est) / np.sum(wq)
-        q = float(np.sum(wq * (est - mean) ** 2))
-        out.append({"outcome": outcome, "test": "subgroup_q_random", "subgroups": label, "k": len(g),
-                    "tau2": np.nan, "q": q, "df": df, "p": float(special.chdtrc(df, q)),
-                    "note": "tau2 by REML within each subgroup"})
-    return pd.DataFrame(out, columns=SUBGROUP_RE_COLUMNS)

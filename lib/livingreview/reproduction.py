@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from . import mh
-from .analysis import EDITION_2016, PRIMARY, fmt_rr, has_counts, trial_rows
+from .fmt import fmt_rr
+from .pools import EDITION_2016, PRIMARY, has_counts, trial_rows
 from .data import Review
 
 TOLERANCE = 0.01  # half-way beyond the printed two decimals: one unit of the last digit
