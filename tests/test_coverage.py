@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import livingreview as lr
-from livingreview import analysis, coverage
+from livingreview import coverage, pools
 from livingreview.data import DATA_DIR
 
 
@@ -42,12 +42,12 @@ def test_summary_figures(review):
 
 
 def test_agrees_with_the_pools(review):
-    """The grid and analysis.trial_rows select the same (trial, outcome) pairs and the same counts."""
+    """The grid and pools.trial_rows select the same (trial, outcome) pairs and the same counts."""
     for a in coverage.ANALYSES:
-        rows = analysis.trial_rows(review, a)
+        rows = pools.trial_rows(review, a)
         cells = coverage.coverage_cells(review, analyses=(a,))
         assert set(zip(rows["study_id"], rows["outcome"])) == set(zip(cells["study_id"], cells["outcome"]))
-        assert int(analysis.has_counts(rows).sum()) == int(cells["has_counts"].sum())
+        assert int(pools.has_counts(rows).sum()) == int(cells["has_counts"].sum())
 
 
 def test_review_and_living_paragraph(review):

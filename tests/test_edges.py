@@ -10,7 +10,7 @@ from hypothesis import strategies as hst
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from livingreview import mh, randeff
+from livingreview import mh, randeff, sensitivity
 from livingreview.cli import RANDOM_OUTPUT_COLUMNS
 from tests.conftest import frame
 from tests.conftest import run_cli_inprocess as run
@@ -127,7 +127,7 @@ def test_modified_knapp_hartung_never_a_point():
 def test_subgroup_tests_random_effects():
     d = frame([10, 20, 5, 30, 40], [50, 60, 40, 80, 90], [5, 6, 10, 25, 20], [50, 60, 40, 80, 90],
               regimen=["duo", "duo", "triple", "triple", "triple"])
-    t = randeff.subgroup_test_random(d)
+    t = sensitivity.subgroup_test_random(d)
     assert list(t["test"]) == ["meta_regression_reml", "subgroup_q_random"]
     assert ((t["p"] > 0) & (t["p"] < 1)).all() and (t["df"] == 1).all()
 

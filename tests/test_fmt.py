@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from livingreview import analysis, fmt
+from livingreview import fmt
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -37,10 +37,6 @@ def test_counts_percentages_and_risks():
     assert fmt.fmt_ci(1.2071, 1.5561) == "1.21 to 1.56"
     assert fmt.fmt_ci(math.inf, 2) == "–"
     assert fmt.fmt_events(np.nan, 42) == "–/42"
-
-
-def test_analysis_reexports_the_same_functions():
-    assert analysis.fmt_rr is fmt.fmt_rr and analysis.fmt_p is fmt.fmt_p
 
 
 def test_fmt_is_a_leaf():

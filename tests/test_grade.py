@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import livingreview as lr
-from livingreview import analysis, grade
+from livingreview import grade, pools
 
 
 def test_levels():
@@ -23,7 +23,7 @@ def test_summary_of_findings_risks():
     variance factor ≥ 1, the interval (issue 11: "about 267 to 1,000" per 1,000). Partial response
     (2 trials, I² 0): fixed-effect MH-cc RR 1.00 (0.78 to 1.28), control 378 per 1,000."""
     review = lr.load_review(tables=["outcomes", "grade"])
-    pooled = analysis.pooled_estimates(review)
+    pooled = pools.pooled_estimates(review)
     sof = grade.summary_of_findings(review, pooled).set_index("Outcome")
     row = sof.loc["Complete renal response"]
     assert row["№ participants (studies)"] == "665 (5 RCTs)"
@@ -38,13 +38,13 @@ def test_summary_of_findings_risks():
 
 def test_participants_include_double_zero_trials():
     review = lr.load_review(tables=["outcomes", "grade"])
-    pooled = analysis.pooled_estimates(review)
+    pooled = pools.pooled_estimates(review)
     extra = review.outcomes.iloc[[0]].copy()
     sid = review.outcomes.loc[review.outcomes["outcome"] == "partial_response", "study_id"].iloc[0]
     row = review.outcomes[(review.outcomes["study_id"] == sid) & (review.outcomes["outcome"] == "partial_response")]
     assert len(row) == 1 and len(extra) == 1
     review.outcomes.loc[row.index, ["tac_events", "ctl_events"]] = 0  # make it a double-zero trial
-    sof = grade.summary_of_findings(review, analysis.pooled_estimates(review)).set_index("Outcome")
+    sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
     assert sof.loc["Partial renal response", "№ participants (studies)"] == "402 (2 RCTs)"
 
 

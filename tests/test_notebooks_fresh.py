@@ -12,7 +12,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import livingreview as lr
-from livingreview import analysis, notebooks
+from livingreview import notebooks, results
 from livingreview.data import ROOT
 
 NOTEBOOKS = notebooks.notebook_paths()
@@ -72,7 +72,7 @@ def test_staleness_detects_a_data_change(tmp_path, monkeypatch):
 def test_results_files_match_the_data(tmp_path):
     """results/*.csv are what the data give now (the reproduction notebook rewrites them)."""
     review = lr.load_review()
-    fresh = analysis.write_results(review, tmp_path)
+    fresh = results.write_results(review, tmp_path)
     for name, path in fresh.items():
         committed = ROOT / "results" / name
         assert committed.exists(), f"results/{name} is missing: run `make notebooks`"

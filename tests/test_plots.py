@@ -3,7 +3,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 import livingreview as lr
-from livingreview import analysis, literature, living, plots, randeff
+from livingreview import literature, living, plots, pools, sensitivity
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +13,7 @@ def review():
 
 @pytest.fixture(scope="module")
 def pooled(review):
-    return analysis.pooled_estimates(review)
+    return pools.pooled_estimates(review)
 
 
 def texts(fig):
@@ -21,7 +21,7 @@ def texts(fig):
 
 
 def test_forest_plot_marks_missing_and_unverified(review):
-    fig = plots.forest_plot(analysis.forest_data(review, "efficacy", "complete_response"), title="CR")
+    fig = plots.forest_plot(pools.forest_data(review, "efficacy", "complete_response"), title="CR")
     t = texts(fig)
     assert "not available" in t  # Li 2012 has no counts
     assert any(x.startswith("Chen 2011 †") for x in t)
@@ -31,23 +31,23 @@ def test_forest_plot_marks_missing_and_unverified(review):
 
 
 def test_forest_plot_with_no_counts_at_all(review):
-    fig = plots.forest_plot(analysis.forest_data(review, "safety", "infection"), higher_is="worse")
-    assert texts(fig).count("not available") == len(analysis.trial_rows(review, "safety")["study_id"].unique())
+    fig = plots.forest_plot(pools.forest_data(review, "safety", "infection"), higher_is="worse")
+    assert texts(fig).count("not available") == len(pools.trial_rows(review, "safety")["study_id"].unique())
     assert "Favours TAC" in texts(fig) and "Favours control" in texts(fig)
 
 
 def test_other_figures(review, pooled):
     plots.outcome_plot(review, pooled, "maintenance")
     plots.cumulative_plot(living.cumulative(review, "complete_response"), "cumulative")
-    rows = analysis.trial_rows(review, "efficacy")
-    plots.leave_one_out_plot(randeff.leave_one_out(rows[analysis.has_counts(rows)]), pooled, review)
+    rows = pools.trial_rows(review, "efficacy")
+    plots.leave_one_out_plot(sensitivity.leave_one_out(rows[pools.has_counts(rows)]), pooled, review)
     plots.quality_bars(review.studies)
     literature.prisma_diagram(review)
     assert len(plt.get_fignums()) == 5
 
 
 def test_saved_files_are_reproducible(review, tmp_path):
-    fd = analysis.forest_data(review, "efficacy", "total_response")
+    fd = pools.forest_data(review, "efficacy", "total_response")
     a = plots.save_figure(plots.forest_plot(fd), "x", tmp_path / "a")
     b = plots.save_figure(plots.forest_plot(fd), "x", tmp_path / "b")
     for pa, pb in zip(a, b):
@@ -55,7 +55,7 @@ def test_saved_files_are_reproducible(review, tmp_path):
 
 
 def test_forest_plot_revman_elements_and_caveat(review):
-    fig = plots.forest_plot(analysis.forest_data(review, "efficacy", "complete_response"))
+    fig = plots.forest_plot(pools.forest_data(review, "efficacy", "complete_response"))
     t = texts(fig)
     assert any("M-H, Fixed, 95% CI" in x for x in t)
     assert any(x.startswith("Test for overall effect: Z =") for x in t)
@@ -71,7 +71,7 @@ def test_forest_plot_revman_elements_and_caveat(review):
 
 
 def test_no_caveat_without_subgroup_difference(review):
-    fig = plots.forest_plot(analysis.forest_data(review, "efficacy", "total_response"))
+    fig = plots.forest_plot(pools.forest_data(review, "efficacy", "total_response"))
     assert not any(x.startswith("Caution") for x in texts(fig))
 
 

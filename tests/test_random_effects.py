@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 from statsmodels.stats.meta_analysis import combine_effects
 
-from livingreview import mh, randeff
+from livingreview import mh, randeff, sensitivity
 from tests.conftest import frame
 from tests.results import results_mh as ref
 from tests.results.results_re import BCG_RE
@@ -83,7 +83,7 @@ def test_table_has_every_combination_for_pools_of_two_or_more():
 def test_subgroup_test_matches_hand_computation():
     pooled = pd.DataFrame({"analysis": "e", "outcome": "x", "method": "MH-cc", "subgroup": ["duo", "triple"],
                            "log_rr": [0.1, 0.7], "se_log_rr": [0.1, 0.2]})
-    t = randeff.subgroup_test(pooled).iloc[0]
+    t = sensitivity.subgroup_test(pooled).iloc[0]
     w = np.array([100, 25])
     mean = (100 * 0.1 + 25 * 0.7) / 125
     assert_allclose(t["q_between"], 100 * (0.1 - mean) ** 2 + 25 * (0.7 - mean) ** 2, **FULL)
@@ -94,6 +94,6 @@ def test_subgroup_test_matches_hand_computation():
 def test_leave_one_out():
     d = frame([3, 5, 8], [20, 20, 30], [6, 9, 9], [20, 20, 30])
     d["label"] = ["A", "B", "C"]
-    loo = randeff.leave_one_out(d).set_index("omitted")
+    loo = sensitivity.leave_one_out(d).set_index("omitted")
     assert list(loo["k"]) == [2, 2, 2]
     assert_allclose(loo.loc["A", "rr"], mh.pool(d.iloc[1:], None, "MH-cc").iloc[0]["rr"], **FULL)

@@ -11,7 +11,7 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.meta_analysis import combine_effects
 
 import livingreview as lr
-from livingreview import analysis, mh
+from livingreview import mh, pools
 from tests.conftest import frame
 from tests.results import results_mh as ref
 from tests.tolerances import FULL
@@ -27,9 +27,9 @@ def test_references_equal_stratifiedtable():
 def test_every_pool_of_the_review_equals_stratifiedtable():
     review = lr.load_review()
     parts = []
-    for name in analysis.ANALYSES:
-        rows = analysis.trial_rows(review, name)
-        parts.append(rows[analysis.has_counts(rows)])
+    for name in pools.ANALYSES:
+        rows = pools.trial_rows(review, name)
+        parts.append(rows[pools.has_counts(rows)])
     data = pd.concat(parts)
     check = mh.statsmodels_check(data, ["analysis", "outcome"])
     finite = check["ours_MH"].notna()

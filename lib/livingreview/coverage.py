@@ -15,9 +15,7 @@ mark   provenance                  meaning
 ✗      ``missing``                 no counts yet (or no row in ``outcomes.csv`` at all)
 =====  ==========================  =====================================================
 
-Which trials and outcomes make up an analysis follows the pools of the 2016 review (the
-same rule as ``analysis.trial_rows``, copied here so that this module does not import
-``analysis``; the lead moves both into ``pools``): induction RCTs for ``efficacy`` and
+Which trials and outcomes make up an analysis is :func:`livingreview.pools.trials`: induction RCTs for ``efficacy`` and
 ``safety`` (outcomes of that kind that any of them reports), maintenance RCTs for
 ``maintenance`` (every outcome they report). The edition convention: ``edition=None`` is the
 living review (every study); ``edition=2016`` the studies with ``added_in <= 2016``.
@@ -28,38 +26,19 @@ import re
 
 import pandas as pd
 
+from . import pools
 from .data import COUNT_COLUMNS, Review
-
-ANALYSES = ("efficacy", "safety", "maintenance")
+from .pools import ANALYSES, EDITION_2016
 #: Mark shown in the grid for each provenance.
 SYMBOLS = {"reported": "✓", "derived_from_percentage": "‡", "unverified": "†", "missing": "✗"}
 #: One line explaining the marks, for captions and figure notes.
 LEGEND = ("✓ reported by the trial; ‡ derived from a reported percentage; † not verified against the "
           "source; ✗ missing")
-#: The edition of the published review.
-EDITION_2016 = 2016
-
-
-def _surname(author: str) -> str:
-    """'Ray Chaudhury A' -> 'Ray Chaudhury'; 'Liu Z' -> 'Liu'; no trailing initials -> first word."""
-    words = str(author).split()
-    if len(words) > 1 and re.fullmatch(r"[A-Z]{1,3}", words[-1]):
-        return " ".join(words[:-1])
-    return words[0] if words else ""
-
-
-def _study_label(studies: pd.DataFrame) -> pd.Series:
-    """'Liu 2015': surname of the first author and year (``analysis.study_label`` keeps only the first
-    word, which differs for multi-word surnames such as 'Ray Chaudhury')."""
-    return studies["first_author"].map(_surname) + " " + studies["year"].astype(str)
+_study_label = pools.study_label
 
 
 def _trials(review: Review, analysis: str, edition: int | None) -> pd.DataFrame:
-    st = review.studies
-    if edition is not None:
-        st = st[st["added_in"] <= edition]
-    phase = "maintenance" if analysis == "maintenance" else "induction"
-    return st[(st["design"] == "rct") & (st["phase"] == phase)]
+    return pools.trials(review, analysis, edition)
 
 
 def coverage_cells(review: Review, edition: int | None = None, analyses=ANALYSES) -> pd.DataFrame:

@@ -117,37 +117,80 @@ def harms_sentence(review) -> str:
     return text
 
 
-def facts_summary(review, today: dt.date | None = None) -> dict:
+def what_changed(review) -> str:
+    """One sentence on what the latest update changed (changelog and register of the latest edition)."""
+    eds = sorted(int(e) for e in review.studies["added_in"].unique())
+    latest = eds[-1]
+    if latest == pools.EDITION_2016:
+        return "This is the 2016 edition: nothing has been added since."
+    st = review.studies.set_index("study_id")
+    added = [f"{st.loc[s, 'first_author'].split()[0]} {st.loc[s, 'year']}"
+             for s in review.studies.loc[review.studies["added_in"] == latest, "study_id"]]
+    reg = review.register[review.register["round"] == latest] if review.register is not None else None
+    awaiting = 0 if reg is None else int((reg["status"] == "awaiting_data").sum())
+    excluded = 0 if reg is None else int((reg["status"] == "ineligible").sum())
+    text = (f"The {latest} update added {', '.join(added) if added else 'no trial'} to the pools"
+            f"; {awaiting} eligible trial{'s' if awaiting != 1 else ''} await{'s' if awaiting == 1 else ''} data "
+            f"and {excluded} {'was' if excluded == 1 else 'were'} found ineligible.")
+    return text
+
+
+def _html_paragraphs(*paras: str) -> str:
+    import html
+
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paras if p)
+
+
+def facts_summary(review) -> dict:
     """Every value of the landing page and the summary-of-findings page.
 
-    Keys: ``answer_md``, ``headline_md``, ``harms_md``, ``flag_md``, ``sof_table`` (a DataFrame),
-    ``latest_edition``, ``what_changed``, ``cite_md``.
+    Markdown for the summary page (``answer_md``, ``flag_md``, ``harms_md``), HTML for the landing page
+    (``answer_html``, ``headline_html``, ``harms_html``, ``status_html``: myst-nb pastes only HTML or text
+    across pages), ``sof_table`` (a DataFrame) and the plain texts they are made of.
     """
+    import html
+
+    from . import tables
+
     pooled = pools.pooled_estimates(review)
     sof = grade.summary_of_findings(review, pooled)
     levels = dict(zip(sof["outcome"], sof["level"]))
     head = headline_table(review, pooled, sof)
     flags = subgroup_flags(pooled)
-    flagged = [f"{review.label(o).lower()} (p {'= ' if fmt_p(p)[0] != '<' else ''}{fmt_p(p)})"
-               for o, p in flags.items() if p < SUBGROUP_ALPHA]
-    flag_md = ("⚠ For " + ", ".join(flagged) + ", the test for subgroup differences suggests that the two "
-               "regimens differ, so their pooled value mixes two different effects; read the rows by regimen. "
-               "Regimen is also confounded with the control treatment.") if flagged else ""
-    answer = " ".join([
-        _statement(review, pooled, levels, "triple"),
-        _statement(review, pooled, levels, "duo"),
-        "Every randomised trial so far enrolled Asian patients only.",
-    ])
+    flagged = [f"{review.label(o).lower()} (test for subgroup differences p {_p_phrase(p)})" for o, p in flags.items()
+               if p < SUBGROUP_ALPHA]
+    flag = ("⚠ Duo and triple therapy differ for " + ", ".join(flagged) + ", so "
+            "the pool of both regimens mixes two different effects: read the rows by regimen. Regimen is also "
+            "confounded with the control treatment.") if flagged else ""
+    answer = [_statement(review, pooled, levels, "triple"), _statement(review, pooled, levels, "duo"),
+              "Every randomised trial so far enrolled Asian patients only; effects in other populations, beyond "
+              "six months, and on kidney survival are unknown."]
+    harms = harms_sentence(review)
     editions = sorted(int(e) for e in review.studies["added_in"].unique())
+    last = facts_last_search(review)
+    changed = what_changed(review)
+    cite = (f"Tacrolimus for lupus nephritis: a living review, edition {editions[-1]}, data version "
+            f"{data_version(review.data_dir)}. Based on Kraaij et al., Lupus Sci Med 2016;3:e000169.")
+    status = (f'<div class="lr-status"><p><strong>Last search:</strong> {html.escape(last["last_search_date"])} '
+              f'({html.escape(last["last_search_kind"])}). <strong>Edition:</strong> {editions[-1]}. '
+              f'<strong>What changed:</strong> {html.escape(changed)}</p>'
+              f'<p><strong>How to cite:</strong> <em>{html.escape(cite)}</em></p></div>')
+    table = tables.show(head, "Renal response at 6 months: our pooled risk ratio beside the review's published one",
+                        "headline", review=review,
+                        notes=[flag] if flag else ())
     return {
-        "answer_md": answer,
-        "headline_md": markdown_table(head),
-        "flag_md": flag_md,
-        "harms_md": harms_sentence(review),
+        "answer_md": "**In short.** " + " ".join(answer),
+        "flag_md": flag,
+        "harms_md": harms,
+        "answer_html": '<div class="lr-answer">' + _html_paragraphs(*answer) + "</div>",
+        "headline_html": table.to_html(),
+        "harms_html": '<div class="lr-harms">' + _html_paragraphs(harms.replace("**", "")) + "</div>",
+        "status_html": status,
         "sof_table": sof,
         "latest_edition": str(editions[-1]),
-        "cite_md": (f"*Tacrolimus for lupus nephritis: a living review*, edition {editions[-1]}, data version "
-                    f"{data_version(review.data_dir)}. Built on Kraaij et al., Lupus Sci Med 2016;3:e000169."),
+        "last_search_date": last["last_search_date"],
+        "what_changed": changed,
+        "cite": cite,
     }
 
 
@@ -163,7 +206,38 @@ def facts_search(review) -> dict:
         "n_included": f"{int(f[(2016, 'studies_included')])}",
         "n_meta": f"{int(f[(2016, 'studies_meta_analysis')])}",
         "n_flow_missing": str(int(review.search_flow.loc[review.search_flow["round"] == 2016, "count"].isna().sum())),
+        **facts_last_search(review),
+        "strategies_md": strategies_markdown(review),
     }
+
+
+def facts_last_search(review) -> dict:
+    """When the last search ran, and what kind of search it was (``data/search/searches.csv``)."""
+    from .search import DATABASE_LABELS, last_search_date
+
+    s = review.searches
+    date = last_search_date(review)
+    if date is None:
+        return {"last_search_date": "not recorded", "last_search_kind": "no search recorded",
+                "search_due_md": ""}
+    latest = s[s["searched_on"] == date]
+    kinds = ", ".join(DATABASE_LABELS.get(d, d) for d in latest["database"])
+    targeted = (latest["database"] == "targeted_scan").all()
+    due = ("**A full search is due.** The latest round (" + date + ") was a targeted scan of abstracts for "
+           "trials published since 2015, not a full multi-database search; until the saved strategies above are "
+           "run again in every database, trials may be missing.") if targeted else ""
+    return {"last_search_date": date, "last_search_kind": kinds, "search_due_md": due}
+
+
+def strategies_markdown(review) -> str:
+    """Every saved search strategy as a heading and a code block (for ``glue:md``)."""
+    from .search import DATABASE_LABELS, strategies
+
+    parts = []
+    for r in strategies(review.data_dir).itertuples():
+        label = DATABASE_LABELS.get(r.database, r.database)
+        parts.append(f"**{r.round}, {label}** (`data/{r.file}`)\n\n```text\n{r.text.rstrip()}\n```")
+    return "\n\n".join(parts)
 
 
 def facts_studies(review) -> dict:
@@ -246,7 +320,7 @@ def facts_efficacy(review) -> dict:
         "plain_total_response": plain_language(review, pooled, "efficacy", "total_response"),
         "plain_complete_response": plain_language(review, pooled, "efficacy", "complete_response"),
         "plain_partial_response": plain_language(review, pooled, "efficacy", "partial_response"),
-        "coverage_efficacy": coverage.sentence(review, "efficacy"),
+        "coverage_efficacy": coverage.coverage_sentence(review, "efficacy"),
     }
 
 
@@ -262,7 +336,7 @@ def facts_safety(review) -> dict:
         "plain_leucopenia": plain_language(review, pooled, "safety", "leucopenia"),
         "plain_creatinine_rise": plain_language(review, pooled, "safety", "creatinine_rise"),
         "plain_any_adverse_event": plain_language(review, pooled, "safety", "any_adverse_event"),
-        "coverage_safety": coverage.sentence(review, "safety"),
+        "coverage_safety": coverage.coverage_sentence(review, "safety"),
     }
 
 
@@ -321,7 +395,9 @@ def facts_discussion(review) -> dict:
         "complete_all_i2": _i2_text(pooled, "efficacy", "complete_response", "all"),
         "heaviest_complete": heaviest_trial(review, "complete_response"),
         "heaviest_total": heaviest_trial(review, "total_response"),
-        "coverage_safety_2016": coverage.sentence(review, "safety", edition=pools.EDITION_2016),
+        "coverage_safety_2016": coverage.coverage_sentence(
+            review, "safety", pools.EDITION_2016,
+            outcomes=sorted(set(review.published.loc[review.published["analysis"] == "safety", "outcome"]))),
         "n_trials": str(len(tr)),
         "n_asian_trials": str(int((tr["ethnicity"] == "asian").sum())),
         "n_new_trials": str(int((review.studies["added_in"] > pools.EDITION_2016).sum())),
@@ -347,3 +423,62 @@ def facts_update(review) -> dict:
         "cr_first": text(first),
         "cr_now": text(now),
     }
+
+
+def facts_beyond(review) -> dict:
+    """07 Methods beyond 2016: sentences comparing estimators, computed from the values."""
+    from .randeff import CONFOUNDING_CAVEAT
+
+    pooled = pools.pooled_estimates(review)
+    re = pools.random_effects_results(review)
+    f = pool_row(pooled, "efficacy", "complete_response")
+    sel = (re["analysis"] == "efficacy") & (re["outcome"] == "complete_response") & (re["subgroup"] == "all")
+    r = re[sel & (re["tau2_method"] == "REML") & (re["ci_method"] == "hksj_modified")]
+    dl = re[sel & (re["tau2_method"] == "DL") & (re["ci_method"] == "z")]
+    out = {"re_sentence": "Too few trials with counts for a random-effects model of complete response.",
+           "i2_sentence": "", "subgroup_caveat": CONFOUNDING_CAVEAT}
+    if f is None or r.empty:
+        return out
+    r = r.iloc[0]
+    crosses = r["ci_low"] <= 1 <= r["ci_high"]
+    if pd.notna(r["pi_low"]):
+        pi_crosses = r["pi_low"] <= 1 <= r["pi_high"]
+        pi = (f"the prediction interval for a new trial (t with k − 1 degrees of freedom) is {r['pi_low']:.2f} to "
+              f"{r['pi_high']:.2f}, which {'includes' if pi_crosses else 'excludes'} no effect")
+    else:
+        pi = "with fewer than 3 trials no prediction interval is given"
+    out["re_sentence"] = (
+        f"For complete response, the fixed-effect RR is {fmt_rr(f['rr'], f['ci_low'], f['ci_high'])}; the "
+        f"random-effects model (REML, modified Knapp–Hartung) gives {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}, "
+        f"an interval {r['ci_high'] / r['ci_low'] / (f['ci_high'] / f['ci_low']):.1f} times as wide on the ratio "
+        f"scale, which {'includes' if crosses else 'excludes'} no effect; {pi}.")
+    if not dl.empty and pd.notna(f["i2"]) and pd.notna(dl.iloc[0]["i2"]):
+        a, b = round(float(f["i2"]), 1), round(float(dl.iloc[0]["i2"]), 1)
+        relation = "equals" if a == b else "is lower than" if b < a else "is higher than"
+        out["i2_sentence"] = (f"The DerSimonian–Laird I² ({b:.1f}%) {relation} the fixed-effect I² ({a:.1f}%)"
+                              + ("." if a == b else ": the fixed-effect Q is taken around the Mantel–Haenszel "
+                                 "estimate, DerSimonian–Laird's around the inverse-variance mean, and the "
+                                 "random-effects I² is τ²/(τ² + s²)."))
+    sg = sensitivity.subgroup_tests(pooled, review)
+    cr = sg[(sg["analysis"] == "efficacy") & (sg["outcome"] == "complete_response")].set_index("test")["p"]
+    if "fixed_chi2" in cr:
+        parts = [f"RevMan's fixed-effect test gives p {_p_phrase(cr['fixed_chi2'])}"]
+        if "meta_regression_reml" in cr:
+            parts.append(f"a REML meta-regression p {_p_phrase(cr['meta_regression_reml'])}")
+        if "subgroup_q_random" in cr:
+            parts.append(f"a random-effects subgroup test p {_p_phrase(cr['subgroup_q_random'])}")
+        out["subgroup_caveat"] = ("For complete response, " + ", ".join(parts) + ". " + CONFOUNDING_CAVEAT)
+    return out
+
+
+def _p_phrase(p: float) -> str:
+    t = fmt_p(p)
+    return t if t.startswith("<") else f"= {t}"
+
+
+def facts_verification(review) -> dict:
+    """10 Verification: the largest difference between our MH estimate and statsmodels'."""
+    from . import tables
+
+    check = tables.statsmodels_check(review)
+    return {"max_abs_diff": f"{check['Difference (ours MH − statsmodels)'].max():.1e}"}

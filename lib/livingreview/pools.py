@@ -31,6 +31,7 @@ Degenerate pools (no events in one arm, zero variance) give NaN with a
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 
 import numpy as np
@@ -58,10 +59,17 @@ def quiet():
         yield
 
 
+def _surname(author: str) -> str:
+    """'Ray Chaudhury A' -> 'Ray Chaudhury'; 'Liu Z' -> 'Liu'; no trailing initials -> first word."""
+    words = str(author).split()
+    if len(words) > 1 and re.fullmatch(r"[A-Z]{1,3}", words[-1]):
+        return " ".join(words[:-1])
+    return words[0] if words else ""
+
+
 def study_label(studies: pd.DataFrame) -> pd.Series:
-    """'Liu 2015' style labels (surname of the first author and year)."""
-    surname = studies["first_author"].str.split().str[0]
-    return surname + " " + studies["year"].astype(str)
+    """'Liu 2015' style labels: the first author's surname (every word but trailing initials) and year."""
+    return studies["first_author"].map(_surname) + " " + studies["year"].astype(str)
 
 
 def trials(review: Review, analysis: str, edition: int | None = None) -> pd.DataFrame:

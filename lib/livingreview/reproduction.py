@@ -145,18 +145,3 @@ def _where(review: Review, row: pd.Series) -> str:
     note = str(row["source"]).strip()
     note = "" if note.startswith("Not found.") and len(note) <= len("Not found.") else f" Note: {note}"
     return f"Results tables of the full text ({ref}).{note}"
-
-
-STATUS_TEXT = {"reproduced": "reproduced", "differs": "differs", "not_reproducible": "not reproducible"}
-
-
-def display_table(rep: pd.DataFrame) -> pd.DataFrame:
-    """The reproduction table for reading: published and ours as 'RR (CI)' text, status, reason."""
-    pub = [fmt_rr(*v) for v in zip(rep["rr"], rep["ci_low"], rep["ci_high"])]
-    ours = [fmt_rr(*v) if pd.notna(v[0]) else "no trial with counts"
-            for v in zip(rep["our_rr"], rep["our_ci_low"], rep["our_ci_high"])]
-    return pd.DataFrame({
-        "Analysis": rep["analysis"], "Outcome": rep["outcome"], "Subgroup": rep["subgroup"],
-        "Published RR (95% CI)": pub, "Trials with counts": rep["our_k"].astype(str) + " of " + rep["k_needed"].astype(str),
-        "Our RR (95% CI)": ours, "Status": rep["status"].map(STATUS_TEXT), "Reason": rep["reason"],
-    })

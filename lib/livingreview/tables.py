@@ -490,3 +490,59 @@ def printed_vs_computed(check: pd.DataFrame) -> DisplayTable:
                       "Note": check["known_discrepancy"].fillna("")})
     return show(t, "Figures printed by the review against the same figures computed from data/studies.csv",
                 "printed-vs-computed", digits=1, strict=False)
+
+
+def fixed_vs_random(review, pooled: pd.DataFrame, re: pd.DataFrame, tau2_method: str = "REML",
+                    ci_method: str = "hksj_modified") -> pd.DataFrame:
+    """Fixed effect (MH-cc) beside one random-effects model, for pools of 2+ trials.
+
+    Default: REML with the modified Knapp–Hartung interval (never a point). Prediction intervals
+    are "–" for fewer than 3 trials (their note says why).
+    """
+    from .fmt import fmt_ci, fmt_rr
+
+    f = pooled[(pooled["method"] == "MH-cc") & (pooled["k"] >= 2)]
+    r = re[(re["tau2_method"] == tau2_method) & (re["ci_method"] == ci_method)]
+    m = f.merge(r, on=["analysis", "outcome", "subgroup"], suffixes=("", "_re"))
+    ci_name = {"hksj_modified": "modified Knapp–Hartung", "hksj": "Knapp–Hartung", "z": "Wald"}[ci_method]
+    return pd.DataFrame({
+        "Outcome": m["outcome"].map(review.outcome_labels), "Regimen": m["subgroup"], "Trials": m["k"],
+        "Fixed effect, RR (95% CI)": [fmt_rr(*v) for v in zip(m["rr"], m["ci_low"], m["ci_high"])],
+        f"Random effects ({tau2_method}, {ci_name}), RR (95% CI)": [
+            fmt_rr(*v) for v in zip(m["rr_re"], m["ci_low_re"], m["ci_high_re"])],
+        "Prediction interval": [fmt_ci(lo, hi) if pd.notna(lo) else "– (fewer than 3 trials)"
+                                for lo, hi in zip(m["pi_low"], m["pi_high"])],
+        "τ²": m["tau2"].round(3), "I² (%)": m["i2_re"].round(0),
+    })
+
+
+TEST_TEXT = {"fixed_chi2": "Fixed effect (RevMan χ²)", "meta_regression_reml": "Random effects: meta-regression (REML)",
+             "subgroup_q_random": "Random effects: Q between subgroups (REML)"}
+
+
+def subgroup_differences(sg: pd.DataFrame, review) -> DisplayTable:
+    """Tests for subgroup differences (duo vs triple), fixed and random effects."""
+    from .randeff import CONFOUNDING_CAVEAT
+
+    t = pd.DataFrame({"Analysis": sg["analysis"], "Outcome": sg["outcome"].map(review.outcome_labels),
+                      "Test": sg["test"].map(TEST_TEXT), "Subgroups (trials)": sg["subgroups"],
+                      "χ²": sg["q"].round(2), "df": sg["df"], "p": sg["p"]})
+    return show(t, "Tests for subgroup differences, duo vs triple therapy", "subgroups", review=review,
+                notes=[CONFOUNDING_CAVEAT])
+
+
+def summary_of_findings(sof: pd.DataFrame, review) -> DisplayTable:
+    """The Cochrane summary-of-findings table (footnotes numbered under it)."""
+    t = sof.drop(columns=[c for c in ("outcome", "level") if c in sof.columns])
+    t = t.rename(columns={"Footnotes": "Reasons"})
+    return show(t, "Tacrolimus regimens compared with control treatment for induction of lupus nephritis",
+                "sof", review=review, footnote_columns=FOOTNOTE_COLUMNS + ("Reasons",))
+
+
+def strategies(st: pd.DataFrame) -> DisplayTable:
+    """The saved search strategies (one per database and round), shown as stored."""
+    from .search import DATABASE_LABELS
+
+    t = pd.DataFrame({"Round": st["round"], "Database": st["database"].map(lambda d: DATABASE_LABELS.get(d, d)),
+                      "Strategy": st["text"]})
+    return show(t, "Saved search strategies", "strategies", long_text=10_000, strict=False)
