@@ -195,7 +195,7 @@ def load_schema(name: str, data_dir: Path | str = DATA_DIR) -> dict:
     """Read and check ``<data_dir>/<name>.schema.json``; raise :class:`SchemaError` naming the file."""
     path = Path(data_dir) / f"{name}.schema.json"
     shown = _display_path(path)
-    FILES_READ.add(path.absolute())
+    FILES_READ.add(path.resolve())
     try:
         data = read_data_bytes(path, data_dir, max_bytes=1 << 20)
     except FileNotFoundError:
@@ -274,7 +274,7 @@ def read_table(
         except OSError as exc:
             problems.append(Problem(shown, None, None, f"cannot be read ({exc.strerror or exc})"))
             return None
-    FILES_READ.add(path.absolute())
+    FILES_READ.add(path.resolve())
     try:
         text = decode_text(content, shown)
     except TextError as exc:
