@@ -20,14 +20,16 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-## Re-execute the notebooks whose inputs (code, data files read, lib/) changed.
+## Re-execute the notebooks whose inputs (code, data files read, lib/) changed. This is the one
+## place notebooks execute: the book build renders the committed notebooks as they are
+## (execute_notebooks: "off"), and the status page reads the times recorded here.
 notebooks: $(STAMP)
 	$(BIN)/livingreview validate data
 	$(BIN)/livingreview bibtex --output book/studies.bib
 	@start=$$(date +%s); $(BIN)/livingreview execute; \
 	  echo "notebook execution: $$(( $$(date +%s) - start )) s"
 
-## Validate data, refresh stale notebooks, build the site into a staging folder and
+## Validate data, refresh stale notebooks, build the site (no execution) into a staging folder and
 ## publish it to _build/html only when the build succeeded (the last good site survives).
 book: notebooks
 	@start=$$(date +%s); $(MAKE) --no-print-directory build-book; \

@@ -53,3 +53,24 @@ def run_cli_subprocess(*args) -> CliResult:
     exe = shutil.which("livingreview") or str(Path(sys.executable).with_name("livingreview"))
     r = subprocess.run([exe, *args], capture_output=True, text=True)
     return CliResult(r.returncode, r.stdout, r.stderr)
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A copy of data/ in tmp_path (tests never write the real data/)."""
+    import shutil
+
+    from livingreview.data import DATA_DIR
+
+    dst = tmp_path / "data"
+    shutil.copytree(DATA_DIR, dst, ignore=shutil.ignore_patterns(".transaction"))
+    return dst
+
+
+def snapshot_dir(folder):
+    """Every file under ``folder`` (relative path -> bytes), to prove nothing changed."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink()}

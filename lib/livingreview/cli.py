@@ -12,7 +12,9 @@ Sub-commands::
 
 Bad input never produces a traceback: every problem is printed on stderr as
 ``FILE:LINE: column 'NAME': message`` and the exit status is 1. No command here
-modifies a data file.
+modifies a data file except ``add-trial``, which writes ``data/`` as one locked transaction
+(:mod:`livingreview.transaction`). An unexpected error is one line too (``--debug`` shows the
+traceback).
 """
 from __future__ import annotations
 
@@ -217,10 +219,14 @@ def _cmd_pool_checked(args) -> int:
 def cmd_add_trial(args) -> int:
     from .living import TrialFileError, add_trial
 
+    from .transaction import TransactionError
+
     try:
         res = add_trial(args.file, args.data_dir, edition=args.edition)
     except TrialFileError as exc:
         return _fail(exc)
+    except TransactionError as exc:
+        return _fail(f"{exc}; nothing was written")
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename}: file not found; nothing was written")
     print(f"added {res['study_id']} (edition {res['edition']}): {', '.join(res['outcomes'])}")
@@ -243,6 +249,8 @@ def cmd_bibtex(args) -> int:
     text = bibtex(review.studies, skip_keys=bib_keys(ROOT / "book" / "references.bib"), register=review.register)
     if args.output:
         out = Path(args.output)
+        if out.is_dir():
+            return _fail(f"{out}: is a directory; give the path of a .bib file to --output")
         if not out.exists() or out.read_text(encoding="utf-8") != text:
             out.write_text(text, encoding="utf-8")
             print(f"wrote {out}")
@@ -263,11 +271,16 @@ def cmd_execute(args) -> int:
 
 
 def cmd_stale(args) -> int:
-    from .notebooks import _rel, notebook_paths, stale_reasons
+    from .notebooks import NotebookError, _rel, notebook_paths, stale_reasons
 
     stale = 0
     for p in notebook_paths(args.notebooks or None):
-        reasons = stale_reasons(p)
+        try:
+            reasons = stale_reasons(p)
+        except NotebookError as exc:
+            stale += 1
+            print(f"{exc}", file=sys.stderr)
+            continue
         if reasons:
             stale += 1
             print(f"{_rel(p)}: stale ({'; '.join(reasons)})")
@@ -289,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     DATA_DIR = _default_data_dir()
 
     parser = argparse.ArgumentParser(prog="livingreview", description="Living review of tacrolimus for lupus nephritis.")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check every data file; list all problems")
@@ -331,9 +345,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """A one-line message for an error that reached the top: the file it concerns, what went wrong."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Errors of bad input or a bad environment: OSError, ValueError (incl. JSON and nbformat's
+    NotJSONError), YAML errors of both parsers, nbformat validation, recursion and memory limits."""
+    errors: list[type[BaseException]] = [OSError, ValueError, RecursionError, MemoryError, UnicodeError]
+    for mod, name in (("ruamel.yaml.error", "YAMLError"), ("yaml", "YAMLError"),
+                      ("nbformat", "ValidationError"), ("jsonschema", "ValidationError")):
+        m = sys.modules.get(mod)
+        if m is not None and hasattr(m, name):
+            errors.append(getattr(m, name))
+    return tuple(errors)
+
+
 def main(argv=None) -> int:
+    """Run a sub-command; every expected error becomes a one-line message and exit status 1.
+
+    ``--debug`` re-raises it instead, with its traceback.
+    """
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug or not isinstance(exc, _expected_errors()):
+            if args.debug:
+                raise
+            print(f"livingreview: internal error ({type(exc).__name__}: {_one_line(exc)}); "
+                  "run again with --debug for the traceback", file=sys.stderr)
+            return 1
+        print(f"livingreview: {_one_line(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -14,9 +14,13 @@ cell. Nothing here ever writes to a data file.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import hashlib
+import io
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,18 +117,137 @@ class Table:
 
 def _display_path(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).absolute().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
 
+#: Largest data file read (bytes); a 250 MB outcomes.csv is well inside it.
+MAX_DATA_BYTES = int(os.environ.get("LIVINGREVIEW_MAX_DATA_BYTES", str(1 << 30)))
+#: Counts and every other integer must be below this (per arm: 10^9 patients is no trial).
+MAX_INTEGER = 10**9
+
+
+class UnsafeFileError(OSError):
+    """A data file that is not a regular file inside its data folder, or is too large."""
+
+    def __init__(self, shown: str, reason: str):
+        super().__init__(f"{shown}: refused: {reason}")
+        self.shown, self.reason = shown, reason
+
+
+class TextError(ValueError):
+    """Bytes that are not UTF-8 text, or hold a NUL; knows the line and column."""
+
+    def __init__(self, shown: str, line: int, column: int, reason: str):
+        super().__init__(f"{shown}:{line}: column {column}: {reason}")
+        self.shown, self.line, self.column, self.reason = shown, line, column, reason
+
+
+def read_data_bytes(path: Path | str, data_dir: Path | str | None = None, max_bytes: int | None = None) -> bytes:
+    """The bytes of a data file, refusing anything but a regular file of bounded size.
+
+    Directories, named pipes, sockets and devices are refused without blocking (the file is opened
+    with ``O_NONBLOCK`` and checked with ``fstat``); with ``data_dir``, a path that resolves
+    (through a symbolic link) outside ``data_dir`` is refused before it is opened.
+    """
+    path = Path(path)
+    shown = _display_path(path)
+    limit = MAX_DATA_BYTES if max_bytes is None else max_bytes
+    if data_dir is not None:
+        root = Path(data_dir).resolve()
+        real = path.resolve()
+        if real != root and root not in real.parents:
+            raise UnsafeFileError(shown, "it leads outside the data folder (a symbolic link)")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a named pipe" if stat.S_ISFIFO(st.st_mode)
+                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                    else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+            raise UnsafeFileError(shown, f"{kind}, not a regular file")
+        if st.st_size > limit:
+            raise UnsafeFileError(shown, f"{st.st_size} bytes, more than the limit of {limit} bytes")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 24)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limit:
+                raise UnsafeFileError(shown, f"more than the limit of {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """(line, column), both from 1, of a byte offset; records end at \\n, \\r\\n or \\r (csv rules)."""
+    head = data[:offset]
+    line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+    start = max(head.rfind(b"\n"), head.rfind(b"\r")) + 1
+    column = len(head[start:].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """UTF-8 text of a file (a leading BOM dropped); raises ValueError naming line and column of a bad byte or NUL."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _position(data, exc.start)
+        raise TextError(shown, line, col, f"not UTF-8 text (byte 0x{data[exc.start]:02x}: {exc.reason}); "
+                        "save the file as UTF-8") from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, col = _position(data, nul)
+        raise TextError(shown, line, col, "NUL character (a binary file?)")
+    return text
+
+
+class SchemaError(ValueError):
+    """A ``*.schema.json`` that is missing, not JSON, or not a Table Schema."""
+
+    def __init__(self, problem: "Problem"):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 def load_schema(name: str, data_dir: Path | str = DATA_DIR) -> dict:
-    """Read ``<data_dir>/<name>.schema.json`` (falling back to the repository's copy)."""
+    """Read and check ``<data_dir>/<name>.schema.json``; raise :class:`SchemaError` naming the file."""
     path = Path(data_dir) / f"{name}.schema.json"
-    if not path.exists():
-        path = DATA_DIR / f"{name}.schema.json"
+    shown = _display_path(path)
     FILES_READ.add(path.resolve())
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = read_data_bytes(path, data_dir, max_bytes=1 << 20)
+    except FileNotFoundError:
+        raise SchemaError(Problem(shown, None, None, "schema file not found")) from None
+    except UnsafeFileError as exc:
+        raise SchemaError(Problem(shown, None, None, f"refused: {exc.reason}")) from None
+    except OSError as exc:
+        raise SchemaError(Problem(shown, None, None, f"cannot be read ({exc.strerror or exc})")) from None
+    try:
+        schema = json.loads(decode_text(data, shown))
+    except json.JSONDecodeError as exc:
+        raise SchemaError(Problem(shown, exc.lineno, None, f"column {exc.colno}: not valid JSON ({exc.msg})")) from None
+    except TextError as exc:
+        raise SchemaError(Problem(shown, exc.line, None, f"column {exc.column}: {exc.reason}")) from None
+    except RecursionError:
+        raise SchemaError(Problem(shown, None, None, "not a Table Schema (nested too deeply)")) from None
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list) or not fields or not all(
+            isinstance(f, dict) and isinstance(f.get("name"), str)
+            and f.get("type") in ("string", "integer", "number", "date")
+            and isinstance(f.get("constraints", {}), dict) for f in fields):
+        raise SchemaError(Problem(shown, None, None, "not a Table Schema (an object with 'fields': a list of objects "
+                                  "with 'name' and 'type' string, integer, number or date)"))
+    key = schema.get("primaryKey")
+    names = {f["name"] for f in fields}
+    if key is not None and (not isinstance(key, list) or not set(key) <= names):
+        raise SchemaError(Problem(shown, None, None, "'primaryKey' must list fields of the schema"))
+    return schema
 
 
 def read_table(
@@ -136,6 +259,8 @@ def read_table(
     required_columns: tuple[str, ...] | None = None,
     allow_extra_columns: bool = False,
     check_constraints: bool = True,
+    data_dir: Path | str | None = None,
+    content: bytes | None = None,
 ) -> Table | None:
     """Read one CSV file and check it against a Table Schema.
 
@@ -151,6 +276,8 @@ def read_table(
     required_columns : columns that must be present (default: every schema field).
     allow_extra_columns : accept columns the schema does not name (kept as text).
     check_constraints : apply ``required``/``enum``/``pattern``/range/``unique``.
+    data_dir : the folder the file must stay inside (symbolic links leaving it are refused).
+    content : the file's bytes when already at hand (a staged, not yet written file).
 
     Returns
     -------
@@ -159,19 +286,31 @@ def read_table(
     path = Path(path)
     shown = _display_path(path)
     fields = {f["name"]: f for f in schema["fields"]}
-    if not path.exists():
-        problems.append(Problem(shown, None, None, "file not found"))
-        return None
+    if content is None:
+        try:
+            content = read_data_bytes(path, data_dir)
+        except FileNotFoundError:
+            problems.append(Problem(shown, None, None, "file not found"))
+            return None
+        except UnsafeFileError as exc:
+            problems.append(Problem(shown, None, None, f"refused: {exc.reason}"))
+            return None
+        except OSError as exc:
+            problems.append(Problem(shown, None, None, f"cannot be read ({exc.strerror or exc})"))
+            return None
     FILES_READ.add(path.resolve())
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, None, None, f"not UTF-8 text ({exc.reason})"))
+        text = decode_text(content, shown)
+    except TextError as exc:
+        problems.append(Problem(shown, exc.line, None, f"column {exc.column}: {exc.reason}"))
         return None
+    del content
     if not text.strip():
         problems.append(Problem(shown, None, None, "file is empty (a header row is needed)"))
         return None
-    reader = csv.reader(text.splitlines(keepends=True))
+    # records end only at \n, \r\n or \r, as the csv module reads a file opened with newline=""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    del text
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
@@ -193,7 +332,7 @@ def read_table(
 
     rows: list[list[str]] = []
     lines: list[int] = []
-    prev_line = 1
+    prev_line = reader.line_num
     while True:
         try:
             row = next(reader)
@@ -264,6 +403,9 @@ def _typed_columns(rows, header, fields, lines, shown, check_constraints, found)
             ok = text.str.fullmatch(r"[+-]?[0-9]+").fillna(False).to_numpy(dtype=bool)
             bad = ~empty & ~ok
             report(bad, 1, lambda i: f"'{values[i]}' is not a whole number (expected integer)")
+            big = ok & (text.str.lstrip("+-").str.lstrip("0").str.len() > len(str(MAX_INTEGER)) - 1).to_numpy(dtype=bool)
+            report(big, 1, lambda i: f"'{values[i]}' is too large (whole numbers must be below {MAX_INTEGER:,})")
+            ok = ok & ~big
             typed = pd.array([int(v) if good else None for v, good in zip(values, ok)], dtype="Int64")
             valid = ok
         elif ftype == "number":
@@ -276,6 +418,12 @@ def _typed_columns(rows, header, fields, lines, shown, check_constraints, found)
             report(bad_fin, 1, lambda i: f"'{values[i]}' is not a finite number (expected number)")
             valid = ~empty & ~bad_num & ~bad_fin
             typed = pd.Series(np.where(valid, num, np.nan), dtype=float)
+        elif ftype == "date":
+            shaped = text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False).to_numpy(dtype=bool)
+            ok = np.array([bool(s) and _is_date(v) for v, s in zip(values, shaped)], dtype=bool)
+            report(~empty & ~ok, 1, lambda i: f"'{values[i]}' is not a date (expected YYYY-MM-DD, a real day)")
+            valid = ok
+            typed = text.where(pd.Series(ok), None)
         else:
             valid = ~empty
             typed = text.where(~empty, None)
@@ -305,8 +453,16 @@ def _typed_columns(rows, header, fields, lines, shown, check_constraints, found)
                     if pd.notna(v) and v not in first_line:
                         first_line[v] = int(lines_arr[i])
                 report(dup, 6, lambda i: f"'{values[i]}' is not unique (also on line {first_line[keyed.iloc[i]]})")
-        out[col] = typed_s.where(pd.Series(valid), None) if ftype == "string" else typed_s
+        out[col] = typed_s.where(pd.Series(valid), None) if ftype in ("string", "date") else typed_s
     return pd.DataFrame(out, columns=header)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def check_counts(table: Table, problems: list[Problem], *, provenance: bool = True) -> None:
@@ -433,12 +589,33 @@ def _closure(names) -> list[str]:
     return [n for n in TABLES if n in want]
 
 
-def _read_all(data_dir: Path, names=TABLES) -> tuple[dict[str, Table | None], list[Problem]]:
+#: Tables that must have at least one data row (a review without studies or outcomes is not valid).
+NEED_ROWS = ("outcome_vocabulary", "studies", "outcomes")
+
+
+def _read_all(data_dir: Path, names=TABLES, overrides: dict[str, bytes] | None = None
+              ) -> tuple[dict[str, Table | None], list[Problem]]:
+    from .transaction import recover
+
     problems: list[Problem] = []
     tables: dict[str, Table | None] = {n: None for n in TABLES}
+    overrides = overrides or {}
+    if not data_dir.is_dir():
+        return tables, [Problem(_display_path(data_dir), None, None, "not a folder of data files")]
+    recover(data_dir)  # finish or roll back an interrupted add-trial before reading anything
     for name in _closure(names):
         file = TABLE_FILES.get(name, name)
-        tables[name] = read_table(data_dir / f"{file}.csv", load_schema(file, data_dir), problems=problems, name=name)
+        try:
+            schema = load_schema(file, data_dir)
+        except SchemaError as exc:
+            problems.append(exc.problem)
+            continue
+        path = data_dir / f"{file}.csv"
+        tables[name] = t = read_table(path, schema, problems=problems, name=name, data_dir=data_dir,
+                                      content=overrides.get(f"{file}.csv"))
+        if t is not None and not t.lines and name in NEED_ROWS:
+            problems.append(Problem(_display_path(path), None, None, "no data rows (only a header); the review "
+                                    f"needs at least one row in {file}.csv"))
     vocab, studies, outcomes = tables["outcome_vocabulary"], tables["studies"], tables["outcomes"]
     study_ids = set(studies.frame["study_id"].dropna()) if studies else set()
     outcome_names = set(vocab.frame["outcome"].dropna()) if vocab else set()
@@ -582,9 +759,13 @@ def _check_ambiguous(amb: Table, outcomes: Table, problems: list[Problem]) -> No
                 )
 
 
-def validate(data_dir: Path | str = DATA_DIR) -> list[Problem]:
-    """Check every data file of a review; return the problems (empty when all is valid)."""
-    return _read_all(Path(data_dir))[1]
+def validate(data_dir: Path | str = DATA_DIR, overrides: dict[str, bytes] | None = None) -> list[Problem]:
+    """Check every data file of a review; return the problems (empty when all is valid).
+
+    ``overrides`` maps file names (``"studies.csv"``) to bytes to check in place of the file on
+    disk (the staged content of a transaction), so nothing needs to be written to be validated.
+    """
+    return _read_all(Path(data_dir), overrides=overrides)[1]
 
 
 def load_review(data_dir: Path | str = DATA_DIR, tables=None) -> Review:
@@ -630,7 +811,7 @@ def read_pool_input(path: Path | str, by: str | None = None) -> pd.DataFrame:
 
 def file_digest(path: Path | str) -> str:
     """SHA-256 of a file's bytes (used for data versions and staleness)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(read_data_bytes(path)).hexdigest()
 
 
 def data_version(data_dir: Path | str = DATA_DIR) -> str:
@@ -641,5 +822,5 @@ def data_version(data_dir: Path | str = DATA_DIR) -> str:
     files += [p for pat in ("*.csv", "*.schema.json") for p in sorted((data_dir / "search").glob(pat))]
     for p in files:
         h.update(p.relative_to(data_dir).as_posix().encode())
-        h.update(p.read_bytes())
+        h.update(read_data_bytes(p, data_dir))
     return h.hexdigest()[:12]

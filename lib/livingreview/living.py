@@ -33,9 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import shutil
-import tempfile
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,37 +65,105 @@ def current_edition(today: dt.date | None = None) -> int:
     return (today or dt.date.today()).year
 
 
+#: Largest trial file read (bytes): a trial is a page of YAML, not a data set.
+MAX_YAML_BYTES = 256 * 1024
+#: Deepest nesting of mappings and lists in a trial file (the format needs 4).
+MAX_YAML_DEPTH = 12
+
+
+def _columns_of(content: bytes) -> list[str]:
+    """Header of a CSV file's bytes (a BOM dropped, cells stripped)."""
+    text = content.decode("utf-8-sig", errors="replace")
+    return [c.strip() for c in next(csv.reader(io.StringIO(text, newline="")), [])]
+
+
 def _columns(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return next(csv.reader(f))
+    from .data import read_data_bytes
+
+    return _columns_of(read_data_bytes(path, path.parent))
 
 
 def _load_yaml(path: Path):
-    """Parse the YAML file and keep line numbers: returns (data, line_of) where line_of(keypath) -> line."""
-    import yaml
+    """Parse a trial file safely and keep positions: returns (data, lines) with lines[keypath] -> line.
 
-    text = path.read_text(encoding="utf-8")
+    ``ruamel.yaml`` in safe mode (no Python objects, :class:`~ruamel.yaml.constructor.DuplicateKeyError`
+    for a key given twice). The event stream is checked first, without building anything, so that
+    anchors and aliases (refused: a trial file has no use for them, and they are the way to make a
+    tiny file expand without bound) and nesting deeper than :data:`MAX_YAML_DEPTH` are refused before
+    any structure is built.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    from .data import TextError, UnsafeFileError, decode_text, read_data_bytes
+
+    where = str(path)
+
+    def fail(line, key, message):
+        raise TrialFileError([Problem(where, line, key, message)])
+
     try:
+        raw = read_data_bytes(path, max_bytes=MAX_YAML_BYTES)
+    except UnsafeFileError as exc:
+        fail(None, None, f"refused: {exc.reason}")
+    except FileNotFoundError:
+        fail(None, None, "file not found")
+    except OSError as exc:
+        fail(None, None, f"cannot be read ({exc.strerror or exc})")
+    try:
+        text = decode_text(raw, where)
+    except TextError as exc:
+        fail(exc.line, None, f"column {exc.column}: {exc.reason}")
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        depth = 0
+        for ev in yaml.parse(text):
+            line = ev.start_mark.line + 1 if ev.start_mark is not None else None
+            if isinstance(ev, AliasEvent):
+                fail(line, None, f"alias *{ev.anchor}: anchors and aliases are not allowed in a trial file")
+            if isinstance(ev, NodeEvent) and ev.anchor is not None:
+                fail(line, None, f"anchor &{ev.anchor}: anchors and aliases are not allowed in a trial file")
+            if isinstance(ev, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    fail(line, None, f"nested more than {MAX_YAML_DEPTH} levels deep")
+            elif isinstance(ev, CollectionEndEvent):
+                depth -= 1
+        data = yaml.load(text)
         node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
+    except DuplicateKeyError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise TrialFileError([Problem(str(path), line, None, f"not valid YAML: {exc.problem or exc}")]) from None
+        key = re.search(r'duplicate key "(.*?)"', exc.problem or "")
+        first = exc.context_mark.line + 1 if exc.context_mark else None
+        fail(mark.line + 1 if mark else None, key.group(1) if key else None,
+             f"key given twice in the same mapping (the mapping starts at line {first}); keep one")
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        fail(mark.line + 1 if mark else None, None, f"not valid YAML: {exc.problem or exc.context or 'syntax error'}")
+    except YAMLError as exc:
+        fail(None, None, f"not valid YAML: {exc}")
+    except RecursionError:
+        fail(None, None, "nested too deeply")
+
     lines: dict[tuple, int] = {}
 
-    def walk(n, keypath):
+    def walk(n, keypath, level):
         lines[keypath] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
+        if isinstance(n, MappingNode):
             for k, v in n.value:
-                lines[keypath + (k.value,)] = k.start_mark.line + 1
-                walk(v, keypath + (k.value,))
-        elif isinstance(n, yaml.SequenceNode):
+                kv = k.value if isinstance(k.value, str) else repr(k.value)
+                lines[keypath + (kv,)] = k.start_mark.line + 1
+                walk(v, keypath + (kv,), level + 1)
+        elif isinstance(n, SequenceNode):
             for i, v in enumerate(n.value):
-                walk(v, keypath + (i,))
+                walk(v, keypath + (i,), level + 1)
 
     if node is not None:
-        walk(node, ())
+        walk(node, (), 0)
     return data, lines
 
 
@@ -106,46 +172,118 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value).strip()
 
 
-def _pool_arms(item: dict, arm: str, where: str, problems: list[Problem], line: int) -> None:
-    """Replace ``<arm>_arms`` by summed ``<arm>_events``/``<arm>_total`` and note it in ``source``."""
-    arms = item.pop(f"{arm}_arms", None)
+def _scalar_problems(mapping: dict, keypath: tuple, where: str, lines: dict, skip=()) -> list[Problem]:
+    """A cell must be one value: a list or mapping where a column value is expected is refused."""
+    out = []
+    for key, value in mapping.items():
+        if key in skip:
+            continue
+        if isinstance(value, (list, dict)):
+            kind = "a list" if isinstance(value, list) else "a mapping"
+            out.append(Problem(where, lines.get(keypath + (key,)), str(key),
+                               f"must be a single value, not {kind} (write `{key}: value`)"))
+    return out
+
+
+def _whole(value):
+    """The int value of a whole-number YAML scalar, else None (bools, fractions, text are not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _check_arm(a: dict, name: str, where: str, line: int | None, problems: list[Problem]) -> bool:
+    """Validate one arm like a row of outcomes.csv; ``name`` says which arm in the messages."""
+    from .data import MAX_INTEGER
+
+    ok = True
+    for key in ("events", "total"):
+        v = a[key]
+        if v is None and key == "events":
+            continue
+        n = _whole(v)
+        if n is None:
+            problems.append(Problem(where, line, key, f"{name}: {key} {v!r} is not a whole number"))
+            ok = False
+        elif not 0 <= n < MAX_INTEGER:
+            problems.append(Problem(where, line, key, f"{name}: {key} {n} must be between 0 and {MAX_INTEGER - 1:,}"))
+            ok = False
+    if not ok:
+        return False
+    ev, tot = _whole(a["events"]), _whole(a["total"])
+    if tot == 0:
+        problems.append(Problem(where, line, "total", f"{name}: total must be above 0 (an arm with no patients)"))
+        return False
+    if ev is not None and ev > tot:
+        problems.append(Problem(where, line, "events", f"{name}: events ({ev}) exceed the arm total ({tot})"))
+        return False
+    return True
+
+
+def _pool_arms(item: dict, arm: str, where: str, problems: list[Problem], line: int, lines: dict | None = None,
+               keypath: tuple = ()) -> None:
+    """Replace ``<arm>_arms`` by summed ``<arm>_events``/``<arm>_total`` and note it in ``source``.
+
+    Every arm is checked like a row first (whole numbers, 0 <= events <= total, total > 0, below
+    :data:`livingreview.data.MAX_INTEGER`); the message names the arm (its label, or its position).
+    """
+    lines = lines or {}
+    key = f"{arm}_arms"
+    arms = item.pop(key, None)
     if arms is None:
         return
+    line = lines.get(keypath + (key,), line)
     if not isinstance(arms, list) or len(arms) < 2 or not all(isinstance(a, dict) for a in arms):
-        problems.append(Problem(where, line, f"{arm}_arms", "must be a list of at least two arms {label, events, total}"))
+        problems.append(Problem(where, line, key, "must be a list of at least two arms {label, events, total}"))
         return
     if f"{arm}_events" in item or f"{arm}_total" in item:
-        problems.append(Problem(where, line, f"{arm}_arms",
-                                f"give either {arm}_arms or {arm}_events/{arm}_total, not both"))
+        problems.append(Problem(where, line, key, f"give either {key} or {arm}_events/{arm}_total, not both"))
         return
     bad = [a for a in arms if set(a) - ARM_KEYS or not {"events", "total"} <= set(a)]
     if bad:
-        problems.append(Problem(where, line, f"{arm}_arms", "each arm needs events and total (and may have a label)"))
+        problems.append(Problem(where, line, key, "each arm needs events and total (and may have a label)"))
         return
-    events = [a["events"] for a in arms]
-    totals = [a["total"] for a in arms]
+    good = True
+    for j, a in enumerate(arms):
+        label = a.get("label")
+        name = f"{key}[{j}]" + (f" ({label})" if isinstance(label, (str, int)) and not isinstance(label, bool) else "")
+        aline = lines.get(keypath + (key, j), line)
+        if isinstance(label, (list, dict)):
+            problems.append(Problem(where, aline, "label", f"{name}: label must be a single value"))
+            good = False
+        good &= _check_arm(a, name, where, aline, problems)
+    if not good:
+        return
+    events = [_whole(a["events"]) for a in arms]
+    totals = [_whole(a["total"]) for a in arms]
     if any(e is None for e in events):
         if not all(e is None for e in events):
-            problems.append(Problem(where, line, f"{arm}_arms", "events must be given for every arm or for none"))
+            problems.append(Problem(where, line, key, "events must be given for every arm or for none"))
             return
         item[f"{arm}_events"] = None
     else:
-        item[f"{arm}_events"] = sum(int(e) for e in events)
-    item[f"{arm}_total"] = sum(int(t) for t in totals)
-    parts = ", ".join(f"{a.get('label', f'arm {i + 1}')} {a['events'] if a['events'] is not None else '–'}/{a['total']}"
-                      for i, a in enumerate(arms))
+        item[f"{arm}_events"] = sum(events)
+    item[f"{arm}_total"] = sum(totals)
+    parts = ", ".join(f"{a.get('label', f'arm {i + 1}')} {e if e is not None else '–'}/{t}"
+                      for i, (a, e, t) in enumerate(zip(arms, events, totals)))
     note = f"{'Control' if arm == 'ctl' else 'TAC'} arms pooled as in the review's rule for multi-arm trials ({parts})."
-    item["source"] = f"{item.get('source', '')} {note}".strip()
+    item["source"] = f"{_cell(item.get('source'))} {note}".strip()
 
 
-def trial_rows_from_yaml(path: Path | str, data_dir: Path | str = DATA_DIR, edition: int | None = None):
+def trial_rows_from_yaml(path: Path | str, data_dir: Path | str = DATA_DIR, edition: int | None = None,
+                        columns: tuple[list[str], list[str]] | None = None):
     """Turn a trial file into new ``studies.csv`` and ``outcomes.csv`` rows (not yet validated against the data).
 
+    ``columns``: the headers of studies.csv and outcomes.csv when already read (under the lock).
     Returns (study_row, outcome_rows, yaml_lines) where rows are dicts of strings.
     """
     path = Path(path)
@@ -153,8 +291,9 @@ def trial_rows_from_yaml(path: Path | str, data_dir: Path | str = DATA_DIR, edit
     where = str(path)
     data, lines = _load_yaml(path)
     problems: list[Problem] = []
-    study_cols = _columns(data_dir / "studies.csv")
-    outcome_cols = _columns(data_dir / "outcomes.csv")
+    if columns is None:
+        columns = (_columns(data_dir / "studies.csv"), _columns(data_dir / "outcomes.csv"))
+    study_cols, outcome_cols = columns
     if not isinstance(data, dict) or "study" not in data or "outcomes" not in data:
         raise TrialFileError([Problem(where, 1, None, "the file needs a mapping 'study:' and a list 'outcomes:'")])
     for key in data:
@@ -165,7 +304,8 @@ def trial_rows_from_yaml(path: Path | str, data_dir: Path | str = DATA_DIR, edit
         raise TrialFileError([Problem(where, lines.get(("study",)), "study", "must be a mapping of studies.csv columns")])
     for key in study:
         if key not in study_cols:
-            problems.append(Problem(where, lines.get(("study", key)), key, "not a column of studies.csv"))
+            problems.append(Problem(where, lines.get(("study", key)), str(key), "not a column of studies.csv"))
+    problems += _scalar_problems(study, ("study",), where, lines)
     study = dict(study)
     if study.get("added_in") in (None, ""):
         study["added_in"] = edition or current_edition()
@@ -183,13 +323,16 @@ def trial_rows_from_yaml(path: Path | str, data_dir: Path | str = DATA_DIR, edit
             problems.append(Problem(where, line, None, f"outcomes[{i}] must be a mapping"))
             continue
         item = dict(item)
+        problems += _scalar_problems(item, ("outcomes", i), where, lines, skip=("tac_arms", "ctl_arms"))
         for key in item:
             if key == "study_id":
                 problems.append(Problem(where, lines.get(("outcomes", i, key)), key,
                                         "leave study_id out of outcomes (it comes from 'study')"))
             elif key not in allowed:
-                problems.append(Problem(where, lines.get(("outcomes", i, key)), key, "not a column of outcomes.csv"))
+                problems.append(Problem(where, lines.get(("outcomes", i, key)), str(key), "not a column of outcomes.csv"))
         name = item.get("outcome")
+        if isinstance(name, (list, dict)):
+            name = None
         if name in seen:
             problems.append(Problem(where, line, "outcome",
                                     f"'{name}' is listed twice for this trial (first at line {seen[name]}): a shared arm "
@@ -197,7 +340,7 @@ def trial_rows_from_yaml(path: Path | str, data_dir: Path | str = DATA_DIR, edit
         elif name is not None:
             seen[name] = line
         for arm in ("tac", "ctl"):
-            _pool_arms(item, arm, where, problems, line)
+            _pool_arms(item, arm, where, problems, line, lines, ("outcomes", i))
         row = {c: _cell(item.get(c)) for c in outcome_cols}
         row["study_id"] = study_row["study_id"]
         out_rows.append(row)
@@ -206,62 +349,83 @@ def trial_rows_from_yaml(path: Path | str, data_dir: Path | str = DATA_DIR, edit
     return study_row, out_rows, lines
 
 
-def _append_csv(path: Path, rows: list[dict]) -> bytes:
-    """The bytes of ``path`` with ``rows`` appended (columns in the file's order)."""
-    original = path.read_bytes()
-    cols = _columns(path)
+def _line_ending(content: bytes) -> bytes:
+    """The line ending of a CSV file: that of its header line (``\n`` for an empty file)."""
+    text = content[:1 << 16]
+    i = text.find(b"\n")
+    r = text.find(b"\r")
+    if r >= 0 and (i < 0 or r < i):
+        return b"\r\n" if text[r:r + 2] == b"\r\n" else b"\r"
+    return b"\n"
+
+
+def _append_rows(original: bytes, rows: list[dict]) -> bytes:
+    """``original`` (a CSV file's bytes) with ``rows`` appended in its column order and line-ending style."""
+    cols = _columns_of(original)
+    eol = _line_ending(original)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator=eol.decode())
     for r in rows:
         w.writerow([r.get(c, "") for c in cols])
-    sep = b"" if original.endswith(b"\n") or not original else b"\n"
+    sep = b"" if not original or original.endswith((b"\n", b"\r")) else eol
     return original + sep + buf.getvalue().encode("utf-8")
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _append_csv(path: Path, rows: list[dict]) -> bytes:
+    """The bytes of ``path`` with ``rows`` appended (columns in the file's order, its line endings)."""
+    from .data import read_data_bytes
+
+    return _append_rows(read_data_bytes(path, path.parent), rows)
+
+
+def _n_records(content: bytes) -> int:
+    """Physical lines of a CSV file as the csv module counts them (\n, \r\n, \r)."""
+    text = content.decode("utf-8-sig", errors="replace")
+    return sum(1 for _ in io.StringIO(text, newline=""))
 
 
 def add_trial(path: Path | str, data_dir: Path | str = DATA_DIR, edition: int | None = None,
               today: dt.date | None = None) -> dict:
     """Validate a trial file against the data and, only if all is valid, write it in.
 
-    Returns a summary dict (study_id, outcomes added, edition). Raises :class:`TrialFileError`.
+    One transaction (:mod:`livingreview.transaction`): the data folder is locked for the whole
+    read–validate–write, and ``studies.csv``, ``outcomes.csv`` and ``changelog.csv`` are replaced
+    together or not at all. Returns a summary dict (study_id, outcomes added, edition).
+    Raises :class:`TrialFileError`.
     """
+    from .transaction import data_transaction
+
     path, data_dir = Path(path), Path(data_dir)
-    study_row, out_rows, lines = trial_rows_from_yaml(path, data_dir, edition)
-    n_study = len((data_dir / "studies.csv").read_text(encoding="utf-8").splitlines())
-    n_out = len((data_dir / "outcomes.csv").read_text(encoding="utf-8").splitlines())
-    new_files = {
-        "studies.csv": _append_csv(data_dir / "studies.csv", [study_row]),
-        "outcomes.csv": _append_csv(data_dir / "outcomes.csv", out_rows),
-    }
-    today = today or dt.date.today()
-    change = {"date": today.isoformat(), "edition": study_row["added_in"], "change": "added",
-              "study_id": study_row["study_id"],
-              "description": f"Added {study_row['first_author']} {study_row['year']} "
-                             f"({', '.join(r['outcome'] for r in out_rows)}) from {path.name}."}
-    new_files["changelog.csv"] = _append_csv(data_dir / "changelog.csv", [change])
-    # issue 14: the update register (and a full-text decision awaiting data) follow the addition
-    new_files.update(register_for_added_trial(data_dir, study_row, today))
-    with tempfile.TemporaryDirectory() as tmp:
-        scratch = Path(tmp) / "data"
-        shutil.copytree(data_dir, scratch)
+    with data_transaction(data_dir) as tx:
+        current = {}
+        for name in ("studies.csv", "outcomes.csv", "changelog.csv"):
+            try:
+                current[name] = tx.read_bytes(name)
+            except FileNotFoundError:
+                raise TrialFileError([Problem(f"{data_dir / name}", None, None, "file not found")]) from None
+            except OSError as exc:
+                raise TrialFileError([Problem(f"{data_dir / name}", None, None, str(exc))]) from None
+        columns = (_columns_of(current["studies.csv"]), _columns_of(current["outcomes.csv"]))
+        study_row, out_rows, lines = trial_rows_from_yaml(path, data_dir, edition, columns=columns)
+        n_study = _n_records(current["studies.csv"])
+        n_out = _n_records(current["outcomes.csv"])
+        new_files = {
+            "studies.csv": _append_rows(current["studies.csv"], [study_row]),
+            "outcomes.csv": _append_rows(current["outcomes.csv"], out_rows),
+        }
+        today = today or dt.date.today()
+        change = {"date": today.isoformat(), "edition": study_row["added_in"], "change": "added",
+                  "study_id": study_row["study_id"],
+                  "description": f"Added {study_row['first_author']} {study_row['year']} "
+                                 f"({', '.join(r['outcome'] for r in out_rows)}) from {path.name}."}
+        new_files["changelog.csv"] = _append_rows(current["changelog.csv"], [change])
+        # issue 14: the update register (and a full-text decision awaiting data) follow the addition
+        new_files.update(register_for_added_trial(data_dir, study_row, today))
+        problems = validate(data_dir, overrides=new_files)
+        if problems:
+            raise TrialFileError([_to_yaml_problem(p, path, lines, n_study, n_out) for p in problems])
         for name, content in new_files.items():
-            (scratch / name).write_bytes(content)
-        problems = validate(scratch)
-    if problems:
-        raise TrialFileError([_to_yaml_problem(p, path, lines, n_study, n_out) for p in problems])
-    for name, content in new_files.items():
-        _atomic_write(data_dir / name, content)
+            tx.write(name, content)
     return {"study_id": study_row["study_id"], "outcomes": [r["outcome"] for r in out_rows],
             "edition": study_row["added_in"]}
 

@@ -15,15 +15,15 @@ through :func:`execute`, the inputs it used are written into its metadata under
 ``duration_s``
     wall-clock execution time, shown on the status page.
 
-A notebook is *stale* when any of these differs from the working tree. jupyter-book's
-own execution cache keys on code cells only and would miss a data change; this
-record does not.
+A notebook is *stale* when any of these differs from the working tree. This is the
+one place notebooks execute: the book build renders the committed notebooks as they
+are (``execute_notebooks: "off"`` in ``_config.yml``), so the site always shows the
+committed outputs, and the status page takes execution times from ``duration_s``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -33,8 +33,6 @@ from .data import ROOT, file_digest
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: jupyter-book's execution cache; cleared whenever a notebook is re-executed here.
-JB_CACHE = ROOT / "_build" / ".jupyter_cache"
 META_KEY = "livingreview"
 
 _PROBE = (
@@ -84,10 +82,38 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def stale_reasons(path: Path | str) -> list[str]:
-    """Why a notebook's committed outputs may not match its inputs (empty list: fresh)."""
+class NotebookError(ValueError):
+    """A notebook file that is missing, empty, truncated or not a notebook; names the file."""
+
+
+def read_notebook(path: Path | str):
+    """Read a notebook (nbformat 4), raising :class:`NotebookError` with a one-line message."""
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
+    try:
+        if not path.is_file():
+            raise NotebookError(f"{_rel(path)}: " + ("is a directory, not a notebook" if path.is_dir()
+                                                      else "notebook not found"))
+        nb = nbformat.read(path, as_version=4)
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or "metadata" not in nb:
+            raise NotebookError(f"{_rel(path)}: not a Jupyter notebook (no cells or metadata)")
+        return nb
+    except NotebookError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        raise NotebookError(f"{_rel(path)}: not a readable Jupyter notebook ({msg[:200]})") from None
+    except Exception as exc:  # nbformat's validation errors (jsonschema) and the like
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        raise NotebookError(f"{_rel(path)}: not a valid Jupyter notebook ({msg[:200]})") from None
+
+
+def stale_reasons(path: Path | str) -> list[str]:
+    """Why a notebook's committed outputs may not match its inputs (empty list: fresh).
+
+    Raises :class:`NotebookError` for a file that is not a readable notebook.
+    """
+    path = Path(path)
+    nb = read_notebook(path)
     rec = nb.metadata.get(META_KEY)
     if not rec:
         return ["it has never been executed by `livingreview execute`"]
@@ -177,6 +203,4 @@ def execute_stale(paths=None, force: bool = False, out=print, jobs: int | None =
     else:
         for p in todo:
             out(f"executed {_rel(p)} in {execute(p):.1f} s")
-    if JB_CACHE.exists():
-        shutil.rmtree(JB_CACHE)  # its cache keys on code only; outputs changed underneath it
     return todo

@@ -1,7 +1,8 @@
 """Sphinx extension of the book: build facts as MyST substitutions and a footer.
 
-Adds ``{{ data_version }}``, ``{{ data_commit }}``, ``{{ build_date }}`` and
-``{{ package_versions }}`` (a Markdown table) to ``myst_substitutions``, and puts
+Adds ``{{ data_version }}``, ``{{ data_commit }}``, ``{{ build_date }}``,
+``{{ package_versions }}`` and ``{{ notebook_times }}`` (Markdown tables; the latter from the
+execution record in each committed notebook's metadata) to ``myst_substitutions``, and puts
 the data version in the footer of every page. These are facts of the build, not
 of the analysis, so they live here rather than in a notebook (a notebook output
 that changed with every commit could never pass nbval).
@@ -45,6 +46,37 @@ def package_table() -> str:
     return "\n".join(lines)
 
 
+def notebook_table(notebook_dir=None) -> str:
+    """Markdown table of the notebooks with the execution time ``livingreview execute`` recorded.
+
+    Reads the committed notebooks' metadata (``livingreview.duration_s``, see
+    :mod:`livingreview.notebooks`); nothing is executed, so the numbers are those of the
+    notebooks the site shows.
+    """
+    import json
+    from pathlib import Path
+
+    from .notebooks import META_KEY, NOTEBOOK_DIR
+
+    folder = Path(notebook_dir) if notebook_dir is not None else NOTEBOOK_DIR
+    lines = ["| notebook | execution time (s) | inputs recorded |", "|---|---:|---|"]
+    for path in sorted(folder.glob("[0-9][0-9]-*.ipynb")):
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get(META_KEY) or {}
+        except (OSError, ValueError, AttributeError):
+            meta = None
+        if meta is None:
+            lines.append(f"| {path.name} | unreadable notebook | – |")
+            continue
+        secs = meta.get("duration_s")
+        shown = f"{float(secs):.1f}" if isinstance(secs, (int, float)) else "not recorded"
+        n = len(meta.get("inputs", {}) or {})
+        lines.append(f"| {path.name} | {shown} | {n} data file{'s' if n != 1 else ''} |")
+    if len(lines) == 2:
+        lines.append("| (no notebook) | – | – |")
+    return "\n".join(lines)
+
+
 def build_facts() -> dict[str, str]:
     import platform
 
@@ -53,6 +85,7 @@ def build_facts() -> dict[str, str]:
         "data_commit": data_commit(),
         "build_date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "package_versions": package_table(),
+        "notebook_times": notebook_table(),
         "python_version": platform.python_version(),
     }
 
