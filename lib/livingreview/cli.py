@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebooks", nargs="*")
     p.set_defaults(func=cmd_stale)
 
-    from .search import register as register_search  # livingreview search import|screen|status|flow|strategies
+    from .search_cli import register as register_search  # livingreview search import|screen|status|flow|strategies
 
     register_search(sub)
     return parser

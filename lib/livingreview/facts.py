@@ -422,7 +422,32 @@ def facts_update(review) -> dict:
         "latest_edition": str(eds[-1]),
         "cr_first": text(first),
         "cr_now": text(now),
+        "update_flow_md": update_flow_markdown(review),
     }
+
+
+STAGE_WORDS = [("records_identified", "records identified"), ("duplicates_removed", "duplicates removed"),
+               ("records_screened", "screened on title and abstract"), ("records_excluded", "excluded there"),
+               ("reports_assessed", "full-text reports assessed"), ("reports_excluded", "excluded at full text"),
+               ("new_studies_included", "new studies included"), ("studies_awaiting_data", "awaiting data")]
+
+
+def update_flow_markdown(review) -> str:
+    """One line per search round with records: its date, kind and PRISMA counts (from the records)."""
+    from .search import DATABASE_LABELS, prisma_flow
+
+    if review.search_records is None or review.search_records.empty:
+        return "No search round after 2016 has records yet."
+    flow = prisma_flow(review)
+    lines = []
+    for rnd, g in flow.groupby("round"):
+        c = dict(zip(g["stage"], g["count"]))
+        s = review.searches[review.searches["round"] == rnd]
+        kinds = ", ".join(DATABASE_LABELS.get(d, d) for d in s["database"])
+        dates = ", ".join(sorted(set(s["searched_on"].astype(str))))
+        counts = "; ".join(f"{int(c[k])} {w}" for k, w in STAGE_WORDS if k in c)
+        lines.append(f"- **{rnd} round** ({kinds}; searched on {dates}): {counts}.")
+    return "\n".join(lines)
 
 
 def facts_beyond(review) -> dict:
