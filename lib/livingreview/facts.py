@@ -507,3 +507,8 @@ def facts_verification(review) -> dict:
 
     check = tables.statsmodels_check(review)
     return {"max_abs_diff": f"{check['Difference (ours MH − statsmodels)'].max():.1e}"}
+
+
+def facts_landing(review) -> dict:
+    """The landing page's values (:func:`facts_summary` without the summary-of-findings table)."""
+    return {k: v for k, v in facts_summary(review).items() if k != "sof_table"}

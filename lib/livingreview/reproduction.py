@@ -74,7 +74,7 @@ def _alternatives(review: Review, rows: pd.DataFrame, pub: pd.Series) -> list[st
                 match = " = published" if _agrees(r, pub) else ""
                 parts.append(f"{alt} gives {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}{match}")
         alts = str(a["alternatives"]).replace(";", " or ")
-        notes.append(f"{label} {arm} {a['outcome']} is ambiguous ({alts} fit the source; {a['used']} is used): "
+        notes.append(f"{label} {arm} {review.label(a['outcome']).lower()} is ambiguous ({alts} fit the source; {a['used']} is used): "
                      + "; ".join(parts))
     return notes
 
@@ -98,7 +98,7 @@ def reproduction_table(review: Review) -> pd.DataFrame:
         if len(missing):
             rec["status"] = "not_reproducible"
             names = ", ".join(missing["label"])
-            reasons.append(f"counts missing for {names} ({pub['outcome']})")
+            reasons.append(f"counts missing for {names} ({review.label(pub['outcome']).lower()})")
             if ok.any():
                 reasons.append(f"our pool holds {int(ok.sum())} of {len(rows)} trials")
         else:

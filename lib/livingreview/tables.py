@@ -478,18 +478,33 @@ def register(review) -> DisplayTable:
 def changelog(review) -> DisplayTable:
     """The changelog (``data/changelog.csv``), newest first."""
     c = review.changelog.sort_values(["date", "edition"], ascending=False)
-    t = pd.DataFrame({"Date": c["date"], "Edition": c["edition"], "Change": c["change"],
-                      "Description": c["description"]})
+    desc = c["description"].astype(str)
+    for code, label in review.outcome_labels.items():  # outcome ids in free text read as labels
+        desc = desc.str.replace(rf"\b{code}\b", label.lower(), regex=True)
+    t = pd.DataFrame({"Date": c["date"], "Edition": c["edition"], "Change": c["change"], "Description": desc})
     return show(t, "Changes to the data", "changelog", review=review, long_text=400)
 
 
 def printed_vs_computed(check: pd.DataFrame) -> DisplayTable:
     """Figures printed by the review beside the same figures computed from our study file."""
-    t = pd.DataFrame({"Table": check["table"], "Row": check["row"], "Column": check["column"],
+    labels = Labels.from_review(None)
+    codes = labels.any_code()
+    where = {"table1": "Table 1", "table2": "Table 2", "table2_controlled": "Table 2 (controlled studies)",
+             "table4": "Table 4", "text": "Text"}
+
+    def human(v) -> str:
+        v = str(v)
+        if v in codes:
+            return codes[v]
+        parts = v.split("_")
+        return " ".join(codes.get(p, {"rct": "RCT", "case": "case", "control": "control"}.get(p, p)) for p in parts)
+
+    t = pd.DataFrame({"Where": check["table"].map(lambda v: where.get(v, human(v))),
+                      "Row": check["row"].map(human), "Column": check["column"].map(human),
                       "Printed": check["value"], "Computed": check["computed"], "Status": check["status"],
                       "Note": check["known_discrepancy"].fillna("")})
-    return show(t, "Figures printed by the review against the same figures computed from data/studies.csv",
-                "printed-vs-computed", digits=1, strict=False)
+    return show(t, "Figures printed by the review against the same figures computed from the study file",
+                "printed-vs-computed", digits=1)
 
 
 def fixed_vs_random(review, pooled: pd.DataFrame, re: pd.DataFrame, tau2_method: str = "REML",

@@ -106,8 +106,8 @@ def test_landing_facts_follow_the_data(tmp_path):
     shutil.copytree(ROOT / "data", data)
     before = facts.facts_landing(lr.load_review(data))
     out = pd.read_csv(data / "outcomes.csv", dtype=str, keep_default_na=False)
-    hit = (out["study_id"] == "liu2015") & (out["outcome"] == "total_response")
-    out.loc[hit, "tac_events"] = "121"  # was 151 of 181
+    hit = (out["study_id"] == "mok2016") & (out["outcome"] == "complete_response")
+    out.loc[hit, "tac_events"] = "36"  # was 46 of 74 (a duo-therapy trial: the duo statement must change)
     out.to_csv(data / "outcomes.csv", index=False, lineterminator="\n")
     after = facts.facts_landing(lr.load_review(data))
     changed = {k for k in before if before[k] != after.get(k)}

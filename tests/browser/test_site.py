@@ -58,14 +58,24 @@ def test_page_loads_cleanly(browser, site_url, path):
     page.close()
 
 
-def test_landing_page_shows_glued_headline_numbers(browser, site_url):
+def test_landing_page_shows_the_answer(browser, site_url):
+    """The landing page carries the generated answer: both regimens with our RR, the published one,
+    certainty, harms, the date of the last search and what changed (all glued from the data)."""
+    import livingreview as lr
+    from livingreview import facts, pools
+    from livingreview.fmt import fmt_rr
+
+    review = lr.load_review()
+    f = facts.facts_landing(review)
     page, _ = open_page(browser, f"{site_url}/index.html")
-    assert page.url.endswith("book/intro.html")
+    page.wait_for_url("**/book/intro.html")
+    page.wait_for_selector(".lr-answer")
     text = page.inner_text("body")
-    for key in ("total_response_all", "complete_response_all", "partial_response_all"):
-        value = glued("03-efficacy.ipynb", key)
-        assert value in text, f"{key} = {value!r} not on the landing page"
-    assert "Asian" in text
+    triple = pools.pool_row(pools.pooled_estimates(review), "efficacy", "total_response", "triple")
+    assert fmt_rr(triple["rr"], triple["ci_low"], triple["ci_high"]) in text
+    for phrase in ("TAC + MMF + steroids", "TAC + steroids", "Published 2016", "certainty", "Harms",
+                   f["last_search_date"], f["what_changed"], "Asian"):
+        assert phrase in text, f"{phrase!r} not on the landing page"
     page.screenshot(path=str(ARTIFACTS / "landing.png"), full_page=True)
     page.close()
 
@@ -83,7 +93,7 @@ def test_next_and_sidebar_navigation(browser, site_url):
     page, _ = open_page(browser, f"{site_url}/book/intro.html")
     page.locator("a.right-next").first.click()
     page.wait_for_load_state("load")
-    assert page.url.endswith("book/background.html")
+    assert page.url.endswith("notebooks/00-summary-of-findings.html")
     page.locator("a.left-prev").first.click()
     page.wait_for_load_state("load")
     assert page.url.endswith("book/intro.html")
