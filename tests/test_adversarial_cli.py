@@ -70,7 +70,7 @@ def test_book_renders_committed_notebooks_without_executing():
 
 
 def test_status_table_reads_recorded_execution_times(tmp_path):
-    from livingreview.sphinxext import build_facts, notebook_table
+    from livingreview.build.sphinxext import build_facts, notebook_table
 
     nb = {"cells": [], "metadata": {"livingreview": {"duration_s": 12.3, "inputs": {"data/a.csv": "x"}}},
           "nbformat": 4, "nbformat_minor": 5}

@@ -12,7 +12,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import livingreview as lr
-from livingreview import notebooks, results
+from livingreview import results
+from livingreview.build import notebooks
 from livingreview.data import ROOT
 
 NOTEBOOKS = notebooks.notebook_paths()

@@ -260,7 +260,7 @@ def cmd_bibtex(args) -> int:
 
 
 def cmd_execute(args) -> int:
-    from .notebooks import execute_stale
+    from .build.notebooks import execute_stale
 
     try:
         execute_stale(args.notebooks or None, force=args.force)
@@ -271,7 +271,7 @@ def cmd_execute(args) -> int:
 
 
 def cmd_stale(args) -> int:
-    from .notebooks import NotebookError, _rel, notebook_paths, stale_reasons
+    from .build.notebooks import NotebookError, _rel, notebook_paths, stale_reasons
 
     stale = 0
     for p in notebook_paths(args.notebooks or None):

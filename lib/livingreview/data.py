@@ -101,25 +101,7 @@ class Table:
     lines: list[int] = field(default_factory=list)
 
 
-def _display_path(path: Path) -> str:
-    try:
-        return str(Path(path).absolute().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-#: Largest data file read (bytes); a 250 MB outcomes.csv is well inside it.
-MAX_DATA_BYTES = int(os.environ.get("LIVINGREVIEW_MAX_DATA_BYTES", str(1 << 30)))
-#: Counts and every other integer must be below this (per arm: 10^9 patients is no trial).
-MAX_INTEGER = 10**9
-
-
-class UnsafeFileError(OSError):
-    """A data file that is not a regular file inside its data folder, or is too large."""
-
-    def __init__(self, shown: str, reason: str):
-        super().__init__(f"{shown}: refused: {reason}")
-        self.shown, self.reason = shown, reason
+from .safeio import MAX_DATA_BYTES, MAX_INTEGER, UnsafeFileError, _display_path, read_data_bytes  # noqa: E402,F401
 
 
 class TextError(ValueError):
@@ -128,45 +110,6 @@ class TextError(ValueError):
     def __init__(self, shown: str, line: int, column: int, reason: str):
         super().__init__(f"{shown}:{line}: column {column}: {reason}")
         self.shown, self.line, self.column, self.reason = shown, line, column, reason
-
-
-def read_data_bytes(path: Path | str, data_dir: Path | str | None = None, max_bytes: int | None = None) -> bytes:
-    """The bytes of a data file, refusing anything but a regular file of bounded size.
-
-    Directories, named pipes, sockets and devices are refused without blocking (the file is opened
-    with ``O_NONBLOCK`` and checked with ``fstat``); with ``data_dir``, a path that resolves
-    (through a symbolic link) outside ``data_dir`` is refused before it is opened.
-    """
-    path = Path(path)
-    shown = _display_path(path)
-    limit = MAX_DATA_BYTES if max_bytes is None else max_bytes
-    if data_dir is not None:
-        root = Path(data_dir).resolve()
-        real = path.resolve()
-        if real != root and root not in real.parents:
-            raise UnsafeFileError(shown, "it leads outside the data folder (a symbolic link)")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a named pipe" if stat.S_ISFIFO(st.st_mode)
-                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
-                    else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
-            raise UnsafeFileError(shown, f"{kind}, not a regular file")
-        if st.st_size > limit:
-            raise UnsafeFileError(shown, f"{st.st_size} bytes, more than the limit of {limit} bytes")
-        chunks, total = [], 0
-        while True:
-            chunk = os.read(fd, 1 << 24)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > limit:
-                raise UnsafeFileError(shown, f"more than the limit of {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -140,7 +140,7 @@ class Transaction:
         rel = _check_rel(rel)
         if rel in self.staged:
             return self.staged[rel]
-        from .data import read_data_bytes
+        from .safeio import read_data_bytes
 
         return read_data_bytes(self.data_dir / rel, self.data_dir)
 

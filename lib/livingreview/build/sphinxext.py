@@ -13,7 +13,7 @@ import datetime as _dt
 import subprocess
 from importlib import metadata
 
-from .data import DATA_DIR, ROOT, data_version
+from ..data import DATA_DIR, ROOT, data_version
 
 PACKAGES = ("jupyter-book", "myst-nb", "sphinx", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "nbval",
             "livingreview")

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import nbformat
 
-from .data import ROOT, file_digest
+from ..data import ROOT, file_digest
 
 NOTEBOOK_DIR = ROOT / "notebooks"
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 META_KEY = "livingreview"
 
 _PROBE = (

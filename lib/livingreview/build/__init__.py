@@ -1,0 +1,1 @@
+"""Building the book: executing notebooks, staleness, and the Sphinx extension (apart from the statistics)."""
