@@ -62,3 +62,35 @@ def test_no_pooled_estimate_as_literal_text():
         body = prose(text)
         found = sorted(v for v in values if re.search(rf"(?<![\w.]){re.escape(v)}(?![\w.])", body))
         assert not found, f"{name}: pooled estimates typed by hand: {found}"
+
+
+NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                "sixteen|seventeen|eighteen|nineteen|twenty")
+#: A count of trials, studies or patients typed in prose ("five induction trials", "693 patients").
+TYPED_COUNT = re.compile(
+    rf"\b(\d+|{NUMBER_WORDS})(\s+(more|further|new|other|large|small|randomised|randomized|controlled|induction|"
+    rf"maintenance|included|pooled|uncontrolled|multi-ethnic|eligible))*\s+(trials?|studies|study|patients|RCTs?)\b",
+    re.IGNORECASE)
+
+
+#: Thresholds of methods and definitions, not counts of this review's evidence.
+RULES = re.compile(rf"\b(fewer than|at least|from|more than|per)\s+(\d[\d,]*|{NUMBER_WORDS})\s+(trials?|patients|studies)\b"
+                   rf"|\b(\d+|{NUMBER_WORDS})\s+(patients|trials) or (fewer|more)\b|\b1,000 patients\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name, text", list(sources()), ids=lambda v: str(v) if isinstance(v, Path) else "")
+def test_no_typed_counts_of_trials_studies_or_patients(name, text):
+    """Counts of trials, studies and patients come through glue, in digits or in words.
+
+    Rules and definitions are not results and may be typed: "fewer than ten trials", "from three
+    trials on", "ten patients or fewer", "per 1,000 patients".
+    """
+    body = RULES.sub(" ", prose(text))
+    found = [m.group(0) for m in TYPED_COUNT.finditer(body)]
+    assert not found, f"{name}: counts typed in prose (glue them): {found}"
+
+
+def test_the_count_check_can_fail():
+    assert TYPED_COUNT.search("The review pooled five induction trials of 693 patients.")
+    assert not TYPED_COUNT.search(prose("{glue:text}`n_trials` trials"))  # glued
+    assert not TYPED_COUNT.search(RULES.sub(" ", "with fewer than ten trials no funnel plot"))
