@@ -51,3 +51,21 @@ def test_participants_include_double_zero_trials():
 def test_sentence_separates_low_from_very_low():
     sof = pd.DataFrame({"Outcome": ["A", "B"], "Certainty": ["⊕⊕◯◯ low", "⊕◯◯◯ very low"]})
     assert grade.sentence(sof) == "Certainty of the evidence is low for a; very low for b."
+
+
+def test_every_judgement_was_made_for_todays_pool():
+    """A GRADE judgement records the edition and k it was made for; an update that changes the pool
+    must be re-judged (edit data/grade.csv: reasons, downgrades, edition and k)."""
+    review = lr.load_review()
+    stale = grade.judgements_out_of_date(review, pools.pooled_estimates(review))
+    assert not stale, "GRADE judgements out of date, judge again: " + "; ".join(stale)
+
+
+def test_a_changed_pool_makes_its_judgement_out_of_date(data_copy):
+    out = (data_copy / "outcomes.csv").read_text(encoding="utf-8")
+    # remove Bao 2008's total-response counts: the total-response pool loses a trial
+    out = out.replace("bao2008,total_response,18,20,9,20,reported", "bao2008,total_response,,20,,20,missing")
+    (data_copy / "outcomes.csv").write_text(out, encoding="utf-8")
+    review = lr.load_review(data_copy)
+    stale = grade.judgements_out_of_date(review, pools.pooled_estimates(review))
+    assert any(s.startswith("total_response") for s in stale)

@@ -50,24 +50,28 @@ def test_every_notebook_records_the_data_it_read():
         assert any(k.startswith("data/") for k in rec["inputs"]), path.name
 
 
-def test_staleness_detects_a_data_change(tmp_path, monkeypatch):
-    """Changing one count makes exactly the notebooks that read outcomes.csv stale."""
-    target = ROOT / "data" / "outcomes.csv"
-    original = target.read_bytes()
-    readers = {p.name for p in NOTEBOOKS
+def test_staleness_detects_a_data_change(tmp_path):
+    """Changing one count (in a copy of the checkout) makes exactly the notebooks that read outcomes.csv stale."""
+    import shutil
+
+    root = tmp_path / "checkout"
+    shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns(".transaction"))
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    copies = sorted((root / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    readers = {p.name for p in copies
                if "data/outcomes.csv" in nbformat.read(p, as_version=4).metadata["livingreview"]["inputs"]}
-    try:
-        target.write_bytes(original + b"")  # same bytes: nothing stale
-        assert all(not notebooks.stale_reasons(p) for p in NOTEBOOKS)
-        target.write_bytes(original.replace(b"bao2008,partial_response,8,20,8,20", b"bao2008,partial_response,8,20,9,20"))
-        stale = {p.name for p in NOTEBOOKS if notebooks.stale_reasons(p)}
-    finally:
-        target.write_bytes(original)
-    assert stale == readers
+    assert all(not notebooks.stale_reasons(p, root) for p in copies)  # an exact copy: nothing stale
+    target = root / "data" / "outcomes.csv"
+    original = target.read_bytes()
+    changed = original.replace(b"bao2008,partial_response,8,20,8,20", b"bao2008,partial_response,8,20,9,20")
+    assert changed != original
+    target.write_bytes(changed)
+    stale = {p.name for p in copies if notebooks.stale_reasons(p, root)}
+    assert readers and stale == readers
     # notebooks that do not read outcomes.csv are left alone
     assert "01-search-and-selection.ipynb" not in stale and "02-included-studies.ipynb" not in stale
     assert "data/outcomes.csv changed" in " ".join(notebooks.stale_reasons_for_inputs(
-        {"data/outcomes.csv": "0" * 64}))
+        {"data/outcomes.csv": "0" * 64}, root))
 
 
 def test_results_files_match_the_data(tmp_path):

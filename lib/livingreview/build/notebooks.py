@@ -107,9 +107,10 @@ def read_notebook(path: Path | str):
         raise NotebookError(f"{_rel(path)}: not a valid Jupyter notebook ({msg[:200]})") from None
 
 
-def stale_reasons(path: Path | str) -> list[str]:
+def stale_reasons(path: Path | str, root: Path | str = ROOT) -> list[str]:
     """Why a notebook's committed outputs may not match its inputs (empty list: fresh).
 
+    ``root``: the checkout whose data files are compared (tests pass a copy).
     Raises :class:`NotebookError` for a file that is not a readable notebook.
     """
     path = Path(path)
@@ -123,14 +124,14 @@ def stale_reasons(path: Path | str) -> list[str]:
     modules = rec.get("modules")
     if rec.get("lib") != lib_digest(modules):
         reasons.append("lib/livingreview changed" + ("" if modules is None else " (a module it imports)"))
-    return reasons + stale_reasons_for_inputs(rec.get("inputs", {}))
+    return reasons + stale_reasons_for_inputs(rec.get("inputs", {}), root)
 
 
-def stale_reasons_for_inputs(inputs: dict[str, str]) -> list[str]:
-    """Which recorded input files (``{relative path: sha256}``) differ from the working tree."""
+def stale_reasons_for_inputs(inputs: dict[str, str], root: Path | str = ROOT) -> list[str]:
+    """Which recorded input files (``{relative path: sha256}``) differ from those under ``root``."""
     reasons = []
     for rel, digest in sorted(inputs.items()):
-        p = ROOT / rel
+        p = Path(root) / rel
         if not p.exists():
             reasons.append(f"{rel} no longer exists")
         elif file_digest(p) != digest:
