@@ -59,6 +59,9 @@ def _add(path, data):
     add_trial(path, data)
 
 
+N_KILL_ROUNDS = 36
+
+
 def test_sigkill_during_add_trial_leaves_each_trial_wholly_in_or_out(tmp_path, data_copy):
     """At least 20 SIGKILLs at random moments (steps spread out by a test pause), then recovery."""
     ctx = multiprocessing.get_context("fork")
@@ -71,8 +74,8 @@ def test_sigkill_during_add_trial_leaves_each_trial_wholly_in_or_out(tmp_path, d
         p.start()
         p.join()
         full = time.perf_counter() - start  # one whole add-trial: kill times spread over it
-        for i in range(30):
-            sid = f"kill{chr(97 + i)}2025"
+        for i in range(N_KILL_ROUNDS):
+            sid = f"kill{chr(97 + i // 26)}{chr(97 + i % 26)}2025"  # valid ids: killaa2025, killab2025, …
             p = ctx.Process(target=_add, args=(trial(tmp_path, sid), data_copy))
             p.start()
             time.sleep(rng.uniform(0.3 * full, 0.95 * full))
@@ -86,7 +89,7 @@ def test_sigkill_during_add_trial_leaves_each_trial_wholly_in_or_out(tmp_path, d
             landed += s[0]
             assert not (data_copy / txm.STAGE_NAME).exists()
         assert kills >= 20
-        print(f"{kills} SIGKILLs, {landed} of 30 trials landed, recovery: "
+        print(f"{kills} SIGKILLs, {landed} of {N_KILL_ROUNDS} trials landed, recovery: "
               f"{ {r: recovered.count(r) for r in set(recovered)} }")
         assert validate(data_copy) == []
     finally:
