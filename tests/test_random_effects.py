@@ -84,11 +84,11 @@ def test_subgroup_test_matches_hand_computation():
     pooled = pd.DataFrame({"analysis": "e", "outcome": "x", "method": "MH-cc", "subgroup": ["duo", "triple"],
                            "log_rr": [0.1, 0.7], "se_log_rr": [0.1, 0.2]})
     t = sensitivity.subgroup_test(pooled).iloc[0]
-    w = np.array([100, 25])
-    mean = (100 * 0.1 + 25 * 0.7) / 125
-    assert_allclose(t["q_between"], 100 * (0.1 - mean) ** 2 + 25 * (0.7 - mean) ** 2, **FULL)
-    assert t["df"] == 1 and 0 < t["p"] < 0.01
-    assert w.sum() == 125
+    # by hand: w = 1/se² = 100 and 25, mean = (10 + 17.5)/125 = 0.22,
+    # Q = 100·0.12² + 25·0.48² = 1.44 + 5.76 = 7.2 on 1 df; p = P(χ²₁ > 7.2) (scipy.stats.chi2.sf)
+    assert_allclose(t["q_between"], 7.2, **FULL)
+    assert t["df"] == 1
+    assert_allclose(t["p"], 0.0072903580915356595, **FULL)
 
 
 def test_leave_one_out():
