@@ -110,9 +110,9 @@ def test_bad_data_file(data_copy, case):
 
 
 def test_size_cap(data_copy, monkeypatch):
-    import livingreview.data as d
+    import livingreview.safeio as safeio
 
-    monkeypatch.setattr(d, "MAX_DATA_BYTES", 1000)
+    monkeypatch.setattr(safeio, "MAX_DATA_BYTES", 1000)
     problems = [str(p) for p in validate(data_copy)]
     assert any("outcomes.csv" in p and "more than the limit of 1000 bytes" in p for p in problems), problems
 
