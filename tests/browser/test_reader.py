@@ -80,7 +80,8 @@ def test_fits_a_phone(browser, site_url, path):
 
 
 def test_landing_page_names_regimens_beside_published_estimates(browser, site_url):
-    page, _ = open_page(browser, f"{site_url}/index.html", viewport=PHONE)
+    page, _ = open_page(browser, f"{site_url}/book/intro.html", viewport=PHONE)
+    page.wait_for_selector(".lr-answer")
     text = page.inner_text("article") if page.locator("article").count() else page.inner_text("body")
     headers = page.evaluate("() => Array.from(document.querySelectorAll('article th')).map(c => c.innerText)")
     page.close()
