@@ -74,3 +74,32 @@ def snapshot_dir(folder):
     folder = Path(folder)
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and not p.is_symlink()}
+
+
+#: A valid trial file for ``add-trial`` tests (``{study_id}`` and ``{author}`` filled by :func:`trial_yaml`).
+TRIAL_YAML = """
+study:
+  study_id: {study_id}
+  first_author: {author}
+  year: 2025
+  ethnicity: non_asian
+  design: rct
+  phase: induction
+  regimen: triple
+  comparator: MMF + steroids
+  n_patients: 100
+  confidence: confirmed
+  source_note: test trial
+outcomes:
+  - outcome: complete_response
+    tac_events: 20
+    tac_total: 50
+    ctl_events: 10
+    ctl_total: 50
+    provenance: reported
+    source: test table 2
+"""
+
+
+def trial_yaml(study_id: str = "new2025", author: str = "New A") -> str:
+    return TRIAL_YAML.format(study_id=study_id, author=author)

@@ -1,48 +1,19 @@
 """`livingreview add-trial`: valid files are written atomically; any error leaves data untouched."""
-import shutil
 import textwrap
 
 import pandas as pd
 import pytest
 
 import livingreview as lr
-from livingreview.data import DATA_DIR
 from livingreview.living import TrialFileError, add_trial, current_edition
-from tests.conftest import run_cli_inprocess, run_cli_subprocess
+from tests.conftest import run_cli_inprocess, run_cli_subprocess, snapshot_dir, trial_yaml
 
-GOOD = """
-study:
-  study_id: new2025
-  first_author: New A
-  year: 2025
-  ethnicity: non_asian
-  design: rct
-  phase: induction
-  regimen: triple
-  comparator: MMF + steroids
-  n_patients: 100
-  confidence: confirmed
-  source_note: test trial
-outcomes:
-  - outcome: complete_response
-    tac_events: 20
-    tac_total: 50
-    ctl_events: 10
-    ctl_total: 50
-    provenance: reported
-    source: test table 2
-"""
+GOOD = trial_yaml("new2025", "New A")
 
 
 @pytest.fixture
-def data(tmp_path):
-    dst = tmp_path / "data"
-    shutil.copytree(DATA_DIR, dst)
-    return dst
-
-
-def snapshot(folder):
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+def data(data_copy):
+    return data_copy
 
 
 def write(tmp_path, text, name="trial.yaml"):
@@ -95,7 +66,7 @@ BAD = {
 def test_bad_trial_changes_nothing(tmp_path, data, case):
     text, fragment, line = BAD[case]
     path = write(tmp_path, text)
-    before = snapshot(data)
+    before = snapshot_dir(data)
     with pytest.raises(TrialFileError) as err:
         add_trial(path, data)
     msgs = [str(p) for p in err.value.problems]
@@ -104,19 +75,19 @@ def test_bad_trial_changes_nothing(tmp_path, data, case):
     assert hits[0].path == str(path)
     if line is not None:
         assert hits[0].line == line, msgs
-    assert snapshot(data) == before
+    assert snapshot_dir(data) == before
     r = run_cli_inprocess("add-trial", str(path), "--data-dir", str(data))
     assert r.returncode == 1 and "nothing was written" in r.stderr and fragment in r.stderr
-    assert snapshot(data) == before
+    assert snapshot_dir(data) == before
 
 
 def test_console_command_exit_status(tmp_path, data):
     path = write(tmp_path, GOOD.replace("tac_events: 20", "tac_events: 60"))
-    before = snapshot(data)
+    before = snapshot_dir(data)
     r = run_cli_subprocess("add-trial", str(path), "--data-dir", str(data))
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert f"{path}:15: column 'tac_events'" in r.stderr
-    assert snapshot(data) == before
+    assert snapshot_dir(data) == before
     r = run_cli_subprocess("add-trial", str(write(tmp_path, GOOD, "ok.yaml")), "--data-dir", str(data))
     assert r.returncode == 0 and "make notebooks" in r.stdout
 

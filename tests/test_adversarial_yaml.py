@@ -4,30 +4,9 @@ import textwrap
 
 import pytest
 
-from tests.conftest import run_cli_inprocess, snapshot_dir
+from tests.conftest import run_cli_inprocess, snapshot_dir, trial_yaml
 
-GOOD = """
-study:
-  study_id: adv2025
-  first_author: Adv A
-  year: 2025
-  ethnicity: non_asian
-  design: rct
-  phase: induction
-  regimen: triple
-  comparator: MMF + steroids
-  n_patients: 100
-  confidence: confirmed
-  source_note: test trial
-outcomes:
-  - outcome: complete_response
-    tac_events: 20
-    tac_total: 50
-    ctl_events: 10
-    ctl_total: 50
-    provenance: reported
-    source: test table 2
-"""
+GOOD = trial_yaml("adv2025", "Adv A")
 COUNTS = """    tac_events: 20
     tac_total: 50
     ctl_events: 10

@@ -12,9 +12,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "livingreview"
 
 LAYERS = [
     # 0: leaves (no import of the package)
-    {"fmt", "mh", "poolio", "screening_vocab", "safeio"},
+    {"fmt", "mh", "screening_vocab", "safeio"},
     # 1: statistics on top of the engine; words; the data store
-    {"randeff", "wording", "transaction"},
+    {"randeff", "wording", "transaction", "poolio"},
     # 2: loading and validating data
     {"data"},
     # 3: which trials enter which pool

@@ -1,5 +1,4 @@
 """`livingreview search`: import of real export layouts, deduplication, screening, PRISMA counts."""
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -14,10 +13,8 @@ FIX = Path(__file__).parent / "fixtures" / "search"
 
 
 @pytest.fixture
-def data(tmp_path):
-    dst = tmp_path / "data"
-    shutil.copytree(DATA_DIR, dst)
-    return dst
+def data(data_copy):
+    return data_copy
 
 
 def records(data):

@@ -86,9 +86,7 @@ class DataError(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the data:"
-        super().__init__("\n".join([head] + [f"  {p}" for p in self.problems]))
+        super().__init__(problems_message(self.problems))
 
 
 @dataclass
@@ -101,7 +99,7 @@ class Table:
     lines: list[int] = field(default_factory=list)
 
 
-from .safeio import MAX_DATA_BYTES, MAX_INTEGER, UnsafeFileError, _display_path, read_data_bytes  # noqa: E402,F401
+from .safeio import MAX_DATA_BYTES, MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes  # noqa: E402,F401
 
 
 class TextError(ValueError):

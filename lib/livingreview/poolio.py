@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .safeio import UnsafeFileError, _display_path, problems_message, read_data_bytes
 
 COUNT_COLUMNS = ("tac_events", "tac_total", "ctl_events", "ctl_total")
 POOL_COLUMNS = ("study_id", "outcome") + COUNT_COLUMNS
@@ -41,22 +41,13 @@ class PoolInputError(Exception):
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the data:"
-        super().__init__("\n".join([head] + [f"  {p}" for p in self.problems]))
+        super().__init__(problems_message(self.problems))
 
 
 def _problem(shown: str, line: int | None, column: str | None, message: str) -> str:
     where = shown if line is None else f"{shown}:{line}"
     col = f" column '{column}':" if column else ""
     return f"{where}:{col} {message}"
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 @dataclass
@@ -93,24 +84,19 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
     why = check_by(by, forbidden_outputs)
     if why:
         raise fail(None, by or None, why)
-    try:
-        st = os.stat(path)
+    try:  # a regular file of bounded size, opened without blocking (as every data file)
+        data = read_data_bytes(path, None, max_bytes=MAX_BYTES)
     except FileNotFoundError:
         raise fail(None, None, "file not found") from None
+    except UnsafeFileError as exc:
+        raise fail(None, None, f"refused: {exc.reason} (`pool` reads a regular file of at most "
+                               f"{MAX_BYTES // 2**20} MB; save a pipe or device to a file first)") from None
     except OSError as exc:
         raise fail(None, None, f"cannot read ({exc.strerror})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise fail(None, None, "is a directory, not a CSV file")
-    if not stat.S_ISREG(st.st_mode):
-        raise fail(None, None, "is not a regular file (a pipe or device cannot be pooled; save it to a file first)")
-    if st.st_size > MAX_BYTES:
-        raise fail(None, None, f"file is {st.st_size / 2**20:.0f} MB; `pool` reads at most {MAX_BYTES // 2**20} MB")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise fail(None, None, f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise fail(None, None, f"cannot read ({exc.strerror})") from None
     if not text.strip():
         raise fail(None, None, "file is empty (a header row is needed)")
 

@@ -69,3 +69,10 @@ def read_data_bytes(path: Path | str, data_dir: Path | str | None = None, max_by
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def problems_message(problems) -> str:
+    """'N problems in the data:' followed by one indented line per problem (data and pool errors)."""
+    problems = list(problems)
+    n = len(problems)
+    return "\n".join([f"{n} problem{'s' if n != 1 else ''} in the data:"] + [f"  {p}" for p in problems])
