@@ -546,10 +546,14 @@ def subgroup_differences(sg: pd.DataFrame, review) -> DisplayTable:
                 notes=[CONFOUNDING_CAVEAT])
 
 
+def sof_frame(sof: pd.DataFrame) -> pd.DataFrame:
+    """The summary-of-findings table as readers see it and download it (without the key columns)."""
+    return sof.drop(columns=[c for c in ("outcome", "level") if c in sof.columns])
+
+
 def summary_of_findings(sof: pd.DataFrame, review) -> DisplayTable:
     """The Cochrane summary-of-findings table (footnotes numbered under it)."""
-    t = sof.drop(columns=[c for c in ("outcome", "level") if c in sof.columns])
-    t = t.rename(columns={"Footnotes": "Reasons"})
+    t = sof_frame(sof).rename(columns={"Footnotes": "Reasons"})
     return show(t, "Tacrolimus regimens compared with control treatment for induction of lupus nephritis",
                 "sof", review=review, footnote_columns=FOOTNOTE_COLUMNS + ("Reasons",))
 
