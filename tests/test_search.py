@@ -128,7 +128,7 @@ SCREEN_HEADER = "record_id,stage,decision,reason,study_id,reviewer,date,note\n"
 
 
 @pytest.mark.parametrize("row, message", [
-    ("9999-x-0001,title_abstract,include,,,TK,2027-01-01,", "column 'record_id': unknown record '9999-x-0001'"),
+    ("9999-x-0001,title_abstract,include,,,TK,2027-01-01,", "column 'record_id': unknown record_id '9999-x-0001' (not in search/records.csv)"),
     ("2026-targeted_scan-0001,title_abstract,maybe,,,TK,2027-01-01,", "column 'decision': 'maybe' is not one of"),
     ("2026-targeted_scan-0001,title_abstract,awaiting_data,,,TK,2027-01-01,",
      "'awaiting_data' is not a title_abstract decision"),

@@ -156,3 +156,53 @@ def test_load_review_raises_with_all_problems(data_copy):
     replace_line(path, line_of(path, "bao2008,partial_response"), "bao2008,partial_response,21,20,8,20,reported,x")
     with pytest.raises(lr.DataError, match="exceed the arm total"):
         lr.load_review(data_copy)
+
+
+# -- foreign keys come from the schemas (one declaration, read by the validator) --------------------
+
+def _edit_schema(data_dir: Path, name: str, edit) -> None:
+    import json
+
+    path = data_dir / f"{name}.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    edit(schema)
+    path.write_text(json.dumps(schema, indent=1), encoding="utf-8")
+
+
+def test_foreign_key_is_read_from_the_schema(data_copy):
+    """An unknown study_id is an error because outcomes.schema.json declares the reference ..."""
+    out = data_copy / "outcomes.csv"
+    line = line_of(out, "bao2008,partial_response")
+    replace_line(out, line, "bao2009,partial_response,8,20,8,20,reported,x")
+    assert any("unknown study_id 'bao2009' (not in studies.csv)" in p.message
+               for p in lr.validate(data_copy))
+    # ... and only because of it: without the declaration the same row passes the reference check.
+    _edit_schema(data_copy, "outcomes", lambda s: s.update(
+        foreignKeys=[fk for fk in s["foreignKeys"] if fk["reference"]["resource"] != "studies"]))
+    assert not any("unknown study_id" in p.message for p in lr.validate(data_copy))
+
+
+def test_a_foreign_key_added_to_a_schema_is_checked(data_copy):
+    """A reference declared in a schema that had none is enforced without touching the code."""
+    _edit_schema(data_copy, "patient_characteristics", lambda s: s.update(foreignKeys=[
+        {"fields": "group", "reference": {"resource": "studies", "fields": "study_id"}}]))
+    problems = lr.validate(data_copy)
+    assert problems and all("(not in studies.csv)" in p.message and p.path.endswith("patient_characteristics.csv")
+                            and p.line and p.column == "group" for p in problems)
+
+
+@pytest.mark.parametrize("foreign_keys, message", [
+    ([{"fields": "study_id", "reference": {"resource": "trials", "fields": "study_id"}}], "unknown resource 'trials'"),
+    ([{"fields": "nope", "reference": {"resource": "studies", "fields": "study_id"}}], "not all fields of the schema"),
+    ([{"fields": ["study_id", "outcome"], "reference": {"resource": "studies", "fields": "study_id"}}],
+     "of equal length"),
+    (["study_id"], "of equal length"),
+])
+def test_malformed_foreign_keys_name_the_schema(data_copy, foreign_keys, message):
+    _edit_schema(data_copy, "outcomes", lambda s: s.update(foreignKeys=foreign_keys))
+    before = snapshot(data_copy)
+    result = run_cli("validate", str(data_copy))
+    code, err = result.returncode, result.stderr
+    assert code == 1 and "Traceback" not in err
+    assert "outcomes.schema.json" in err and "'foreignKeys'" in err and message in err
+    assert snapshot(data_copy) == before

@@ -53,6 +53,8 @@ TABLES = (
 #: Files of tables kept in a sub-folder (relative to the data folder, without ``.csv``).
 TABLE_FILES = {"search_records": "search/records", "searches": "search/searches",
                "search_screening": "search/screening"}
+#: Table name of each resource a schema's ``foreignKeys`` may reference (its file without ``.csv``).
+RESOURCE_TABLES = {TABLE_FILES.get(n, n): n for n in TABLES}
 
 from .screening_vocab import DECISIONS, EXCLUSION_REASONS, STAGES, STATUS_OF_DECISION  # noqa: E402,F401
 
@@ -174,7 +176,42 @@ def load_schema(name: str, data_dir: Path | str = DATA_DIR) -> dict:
     names = {f["name"] for f in fields}
     if key is not None and (not isinstance(key, list) or not set(key) <= names):
         raise SchemaError(Problem(shown, None, None, "'primaryKey' must list fields of the schema"))
+    try:
+        foreign_keys(schema, names)
+    except ValueError as exc:
+        raise SchemaError(Problem(shown, None, None, f"'foreignKeys': {exc}")) from None
     return schema
+
+
+def _field_list(value) -> list[str]:
+    """A Table Schema ``fields`` value (one name or a list of names) as a list."""
+    return [value] if isinstance(value, str) else value
+
+
+def foreign_keys(schema: dict, names: set[str] | None = None) -> list[tuple[list[str], str, list[str]]]:
+    """The ``foreignKeys`` of a Table Schema as ``(fields, table, reference fields)``.
+
+    ``table`` is the name in :data:`TABLES` of the referenced resource (``"search/records"`` is
+    ``"search_records"``). Raises ``ValueError`` for a malformed declaration, an unknown resource
+    or fields the schema does not have (``names``), so a broken schema is refused when it is read.
+    """
+    out = []
+    for fk in schema.get("foreignKeys") or []:
+        ref = fk.get("reference") if isinstance(fk, dict) else None
+        fields = _field_list(fk.get("fields")) if isinstance(fk, dict) else None
+        ref_fields = _field_list(ref.get("fields")) if isinstance(ref, dict) else None
+        if not (isinstance(fields, list) and isinstance(ref_fields, list) and fields
+                and len(fields) == len(ref_fields)
+                and all(isinstance(x, str) for x in fields + ref_fields)):
+            raise ValueError("each entry needs 'fields' and 'reference': {'resource', 'fields'} of equal length")
+        resource = ref.get("resource")
+        table = RESOURCE_TABLES.get(resource)
+        if table is None:
+            raise ValueError(f"unknown resource {resource!r}")
+        if names is not None and not set(fields) <= names:
+            raise ValueError(f"fields {fields} are not all fields of the schema")
+        out.append((fields, table, ref_fields))
+    return out
 
 
 def read_table(
@@ -441,16 +478,16 @@ def check_foreign_key(
                                     f"unknown {'/'.join(columns)} '{shown_val}' (not in {what})"))
 
 
-#: Tables each table needs for its checks across files (loaded with it).
-NEEDS = {
-    "outcomes": ("studies", "outcome_vocabulary"),
-    "published_estimates": ("outcome_vocabulary",),
-    "ambiguous_counts": ("outcomes", "studies", "outcome_vocabulary"),
-    "update_register": ("studies",),
-    "grade": ("outcome_vocabulary",),
-    "search_records": ("searches",),
-    "search_screening": ("search_records", "searches", "studies", "update_register"),
+#: Tables a table needs for its checks across files that are *not* foreign keys (these are read from
+#: the schemas' ``foreignKeys``): conditional references and rules spanning several tables.
+RULE_NEEDS = {
+    "update_register": ("studies",),          # an 'included' trial is in studies.csv
+    "ambiguous_counts": ("outcomes",),        # 'used' equals the count in outcomes.csv
+    "search_screening": ("searches", "studies", "update_register"),
+    "search_records": ("searches",),          # each record's search run exists
 }
+
+
 #: Attribute of :class:`Review` for each table.
 ATTRIBUTES = {
     "studies": "studies", "outcomes": "outcomes", "outcome_vocabulary": "vocabulary",
@@ -505,15 +542,44 @@ class Review:
         return self._vocab("kind")
 
 
-def _closure(names) -> list[str]:
+def _needs(name: str, data_dir: Path) -> set[str]:
+    """Tables ``name``'s checks need: its schema's foreign keys plus :data:`RULE_NEEDS`."""
+    try:
+        fks = foreign_keys(load_schema(TABLE_FILES.get(name, name), data_dir))
+    except (SchemaError, ValueError):
+        fks = []  # reported when the table itself is read
+    return {table for _, table, _ in fks} | set(RULE_NEEDS.get(name, ()))
+
+
+def _closure(names, data_dir: Path) -> list[str]:
     """The requested tables plus those their cross-file checks need, in :data:`TABLES` order."""
     want = set(names)
-    changed = True
-    while changed:
-        extra = {d for n in want for d in NEEDS.get(n, ())} - want
+    todo = list(want)
+    while todo:
+        extra = _needs(todo.pop(), data_dir) - want
         want |= extra
-        changed = bool(extra)
+        todo.extend(extra)
     return [n for n in TABLES if n in want]
+
+
+def check_schema_foreign_keys(tables: dict[str, "Table | None"], schemas: dict[str, dict],
+                              problems: list[Problem]) -> None:
+    """Check every loaded table against the ``foreignKeys`` its schema declares.
+
+    A row whose key has an empty field is not checked (an empty reference is allowed, as in
+    Table Schema); a key not found among the referenced table's rows is reported with the file,
+    line and columns of the row.
+    """
+    for name, table in tables.items():
+        if table is None or name not in schemas:
+            continue
+        for fields, ref_name, ref_fields in foreign_keys(schemas[name]):
+            ref = tables.get(ref_name)
+            if ref is None:
+                continue
+            rows = ref.frame[ref_fields].itertuples(index=False, name=None)
+            known = {r if len(r) > 1 else r[0] for r in rows}
+            check_foreign_key(table, fields, known, f"{TABLE_FILES.get(ref_name, ref_name)}.csv", problems)
 
 
 #: Tables that must have at least one data row (a review without studies or outcomes is not valid).
@@ -530,10 +596,11 @@ def _read_all(data_dir: Path, names=TABLES, overrides: dict[str, bytes] | None =
     if not data_dir.is_dir():
         return tables, [Problem(_display_path(data_dir), None, None, "not a folder of data files")]
     recover(data_dir)  # finish or roll back an interrupted add-trial before reading anything
-    for name in _closure(names):
+    schemas: dict[str, dict] = {}
+    for name in _closure(names, data_dir):
         file = TABLE_FILES.get(name, name)
         try:
-            schema = load_schema(file, data_dir)
+            schemas[name] = schema = load_schema(file, data_dir)
         except SchemaError as exc:
             problems.append(exc.problem)
             continue
@@ -543,30 +610,18 @@ def _read_all(data_dir: Path, names=TABLES, overrides: dict[str, bytes] | None =
         if t is not None and not t.lines and name in NEED_ROWS:
             problems.append(Problem(_display_path(path), None, None, "no data rows (only a header); the review "
                                     f"needs at least one row in {file}.csv"))
-    vocab, studies, outcomes = tables["outcome_vocabulary"], tables["studies"], tables["outcomes"]
-    study_ids = set(studies.frame["study_id"].dropna()) if studies else set()
-    outcome_names = set(vocab.frame["outcome"].dropna()) if vocab else set()
+    check_schema_foreign_keys(tables, schemas, problems)
+    studies, outcomes = tables["studies"], tables["outcomes"]
     if outcomes:
         check_counts(outcomes, problems)
-        if studies:
-            check_foreign_key(outcomes, ["study_id"], study_ids, "studies.csv", problems)
-        if vocab:
-            check_foreign_key(outcomes, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
     reg = tables["update_register"]
-    if reg and studies:
+    if reg and studies:  # a conditional reference: only trials the register calls 'included'
+        study_ids = set(studies.frame["study_id"].dropna())
         included = reg.frame["status"] == "included"
         sub = Table(reg.name, reg.path, reg.frame[included], [ln for ln, ok in zip(reg.lines, included) if ok])
         check_foreign_key(sub, ["study_id"], study_ids, "studies.csv (status 'included')", problems)
-    grade = tables["grade"]
-    if grade and vocab:
-        check_foreign_key(grade, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
-    pub = tables["published_estimates"]
-    if pub and vocab:
-        check_foreign_key(pub, ["outcome"], outcome_names, "outcome_vocabulary.csv", problems)
     amb = tables["ambiguous_counts"]
     if amb and outcomes:
-        pairs = set(zip(outcomes.frame["study_id"], outcomes.frame["outcome"]))
-        check_foreign_key(amb, ["study_id", "outcome"], pairs, "outcomes.csv", problems)
         _check_ambiguous(amb, outcomes, problems)
     check_search_tables(tables["search_records"], tables["search_screening"], tables["searches"], studies, reg,
                         problems)
@@ -580,7 +635,8 @@ def check_search_tables(records, screening, searches, studies, register, problem
     """Checks that span the search tables (arguments are :class:`Table` or None).
 
     records: ``duplicate_of`` names a kept record of the same or an earlier round; the ``record_id``
-    prefix matches round and database. screening: known, non-duplicate record; decision allowed at
+    prefix matches round and database (unknown ids are the schemas' foreign keys). screening: a record
+    that is not a duplicate; decision allowed at
     the stage; a full-text decision needs a title/abstract include; reason required for a full-text
     exclusion and only with an exclusion; ``study_id`` of a full-text include is in studies.csv and
     the update register agrees with the decision. register: every trial not included of a round
@@ -607,8 +663,8 @@ def check_search_tables(records, screening, searches, studies, register, problem
         if pd.isna(d):
             continue
         if d not in ids:
-            problems.append(Problem(shown, line, "duplicate_of", f"unknown record '{d}'"))
-        elif pd.notna(dup_of.get(d)):
+            continue  # reported by the schema's foreign key
+        if pd.notna(dup_of.get(d)):
             problems.append(Problem(shown, line, "duplicate_of", f"'{d}' is itself a duplicate (of '{dup_of[d]}')"))
         elif d == r.record_id or (pd.notna(r.round) and ids[d] > r.round):
             problems.append(Problem(shown, line, "duplicate_of", f"'{d}' must be an earlier record"))
@@ -622,9 +678,7 @@ def check_search_tables(records, screening, searches, studies, register, problem
     for i, r in enumerate(sf.itertuples(index=False)):
         line = screening.lines[i]
         if pd.notna(r.record_id):
-            if r.record_id not in ids:
-                problems.append(Problem(shown, line, "record_id", f"unknown record '{r.record_id}' (not in records.csv)"))
-            elif pd.notna(dup_of.get(r.record_id)):
+            if r.record_id in ids and pd.notna(dup_of.get(r.record_id)):  # unknown ids: the schema's foreign key
                 problems.append(Problem(shown, line, "record_id",
                                         f"'{r.record_id}' duplicates '{dup_of[r.record_id]}': screen that record"))
         if pd.notna(r.stage) and pd.notna(r.decision) and r.stage in DECISIONS and r.decision not in DECISIONS[r.stage]:
