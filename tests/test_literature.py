@@ -100,9 +100,10 @@ def test_studies_bib_is_current():
     """book/studies.bib is generated from studies.csv: `make notebooks` (livingreview bibtex) refreshes it."""
     from livingreview.data import ROOT
 
-    review = lr.load_review(tables=["studies", "update_register"])
+    review = lr.load_review(tables=["studies", "update_register", "labels"])
     expected = literature.bibtex(review.studies, skip_keys=literature.bib_keys(ROOT / "book" / "references.bib"),
-                                 register=review.register)
+                                 register=review.register,
+                                 labels={c: review.code_labels(c) for c in ("design", "regimen")})
     assert (ROOT / "book" / "studies.bib").read_text(encoding="utf-8") == expected, "run `make notebooks`"
     keys = literature.bib_keys(ROOT / "book" / "studies.bib") | literature.bib_keys(ROOT / "book" / "references.bib")
     assert set(review.studies["study_id"]) <= keys

@@ -25,7 +25,7 @@ def test_codes_and_columns_get_human_labels(review):
                        "tac_arm": ["events of 20"]})
     t = tables.style(df, "Caption", "labels", review=review)
     assert list(t.frame.columns) == ["Study", "Status", "Ethnicity", "Design", "Regimen", "Outcome", "TAC arm"]
-    assert cells(t)[1:6] == ["Awaiting data", "Not Asian", "Case series", "TAC + MMF + steroids (triple)",
+    assert cells(t)[1:6] == ["Awaiting data", "Not Asian", "Case series (≤10 patients)", "TAC + MMF + steroids (triple)",
                              "Complete renal response"]
     html = t.to_html()
     for machine in ("awaiting_data", "non_asian", "case_series", "complete_response", "tac_arm", "study_id"):

@@ -243,10 +243,12 @@ def cmd_bibtex(args) -> int:
     from .literature import bib_keys, bibtex
 
     try:
-        review = load_review(args.data_dir, tables=["studies", "update_register"])
+        review = load_review(args.data_dir, tables=["studies", "update_register", "labels"])
     except DataError as exc:
         return _fail(exc)
-    text = bibtex(review.studies, skip_keys=bib_keys(ROOT / "book" / "references.bib"), register=review.register)
+    labels = {c: review.code_labels(c) for c in ("design", "regimen")}
+    text = bibtex(review.studies, skip_keys=bib_keys(ROOT / "book" / "references.bib"), register=review.register,
+                  labels=labels)
     if args.output:
         out = Path(args.output)
         if out.is_dir():

@@ -531,6 +531,18 @@ class Review:
         """'better' for responses, 'worse' for harms."""
         return self._vocab("higher_is")[outcome]
 
+    def code_labels(self, column: str, table: str = "studies") -> dict[str, str]:
+        """Code → human label for a coded column: the codes (in order) are the ``enum`` of the column
+        in ``<table>.schema.json``, the labels the ``field == column`` rows of ``labels.csv``.
+
+        >>> review.code_labels("regimen")  # doctest: +SKIP
+        {'duo': 'TAC + steroids (duo)', 'triple': 'TAC + MMF + steroids (triple)', 'mizoribine': ...}
+        """
+        schema = load_schema(TABLE_FILES.get(table, table), self.data_dir)
+        field = next(f for f in schema["fields"] if f["name"] == column)
+        labels = self.labels[self.labels["field"] == column].set_index("code")["label"]
+        return {code: labels[code] for code in field["constraints"]["enum"]}
+
     @property
     def outcome_labels(self) -> pd.Series:
         """Outcome id → label, in vocabulary order."""

@@ -18,13 +18,8 @@ from .pools import EDITION_2016, study_label
 from .data import Review
 from .search import DATABASE_LABELS, flow_table
 
-DESIGN_LABELS = {"case_series": "Case series (≤10 patients)", "cohort": "Uncontrolled cohort (>10 patients)",
-                 "case_control": "Case-control study", "rct": "Randomised controlled trial"}
-ETHNICITY_LABELS = {"asian": "Asian alone", "non_asian": "Non-Asian"}
-REGIMEN_LABELS = {"duo": "TAC + steroids (duo)", "triple": "TAC + steroids + MMF (triple)",
-                  "mizoribine": "TAC + steroids + mizoribine"}
-PHASE_LABELS = {"induction": "Induction", "maintenance": "Maintenance",
-                "induction_maintenance": "Induction and maintenance", "switch": "Therapy switch"}
+#: Coded columns of studies.csv whose labels (data/labels.csv) head the review's tables.
+DESIGN, ETHNICITY, REGIMEN, PHASE = "design", "ethnicity", "regimen", "phase"
 CHARACTERISTICS = {"n_patients": "Patients (N)", "mean_age": "Age, years (mean)", "female": "Female (%)",
                    "disease_duration": "Disease duration, years (mean)", "asian": "Asian ethnicity (%)",
                    "ln_class_i_ii": "LN class I/II (%)", "ln_class_iii_iv": "LN class III/IV ± V (%)",
@@ -67,10 +62,10 @@ def table1(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
     """Table 1: characteristics of the included studies (counts and % of studies)."""
     st = review_studies(review, edition)
     parts = [
-        _count_table(st["design"], DESIGN_LABELS, "Design"),
-        _count_table(st["ethnicity"], ETHNICITY_LABELS, "Subjects"),
-        _count_table(st["regimen"], REGIMEN_LABELS, "Regimen"),
-        _count_table(st["phase"], PHASE_LABELS, "Tacrolimus used as"),
+        _count_table(st[DESIGN], review.code_labels(DESIGN), "Design"),
+        _count_table(st[ETHNICITY], review.code_labels(ETHNICITY), "Subjects"),
+        _count_table(st[REGIMEN], review.code_labels(REGIMEN), "Regimen"),
+        _count_table(st[PHASE], review.code_labels(PHASE), "Tacrolimus used as"),
     ]
     return pd.concat(parts, ignore_index=True)
 
@@ -78,10 +73,11 @@ def table1(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
 def table2(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
     """Table 2: studies by treatment intention × regimen, with the controlled designs among them."""
     st = review_studies(review, edition)
-    out = pd.DataFrame(index=[PHASE_LABELS[p] for p in PHASE_LABELS])
-    for reg, reg_label in REGIMEN_LABELS.items():
+    phases = review.code_labels(PHASE)
+    out = pd.DataFrame(index=list(phases.values()))
+    for reg, reg_label in review.code_labels(REGIMEN).items():
         cells = []
-        for ph in PHASE_LABELS:
+        for ph in phases:
             sub = st[(st["phase"] == ph) & (st["regimen"] == reg)]
             text = str(len(sub))
             extra = [f"{(sub['design'] == d).sum()} {abbr}" for d, abbr in (("rct", "RCT"), ("case_control", "CCS"))
@@ -98,7 +94,8 @@ def table3(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
     """Table 3: the controlled studies (RCTs and case-control studies)."""
     st = review_studies(review, edition)
     st = st[st["design"].isin(["rct", "case_control"])].copy()
-    st["Group"] = st["phase"].map(PHASE_LABELS) + " with " + st["regimen"] + " therapy"
+    phases = review.code_labels(PHASE)
+    st["Group"] = st["phase"].map(phases) + " with " + st["regimen"] + " therapy"
     st["Study"] = study_label(st)
     st["Design"] = st["design"].map({"rct": "RCT", "case_control": "CCS"})
     st["Quality (Delphi 0–9)"] = st["quality_score"].map(lambda v: "NA" if pd.isna(v) else str(int(v)))
@@ -106,7 +103,7 @@ def table3(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
     st["End point (months)"] = st["followup_months"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
     st["Control"] = st["comparator"]
     st["TAC regimen"] = st["tac_dosing"]
-    order = {p: i for i, p in enumerate(PHASE_LABELS)}
+    order = {p: i for i, p in enumerate(phases)}
     st = st.sort_values(["phase", "regimen", "year"], key=lambda s: s.map(order) if s.name == "phase" else s)
     cols = ["Group", "Study", "Design", "Quality (Delphi 0–9)", "Patients", "End point (months)", "Control",
             "TAC regimen"]
@@ -157,7 +154,7 @@ def study_list(review: Review, edition: int | None = None) -> pd.DataFrame:
     out = st.rename(columns=cols)
     out["Design"] = out["Design"].map({"rct": "RCT", "case_control": "CCS", "cohort": "cohort",
                                        "case_series": "case series"})
-    out["Intention"] = out["Intention"].map(PHASE_LABELS)
+    out["Intention"] = out["Intention"].map(review.code_labels(PHASE))
     out = out.sort_values(["confidence", "year", "Study"])
     return out[["Study", "Design", "Intention", "Regimen", "Ethnicity", "N", "Confidence", "Citation"]].reset_index(
         drop=True)
@@ -181,8 +178,8 @@ def computed_marginals(review: Review, edition: int | None = EDITION_2016) -> pd
     for col in ("design", "ethnicity", "regimen", "phase"):
         for key, n in st[col].value_counts().items():
             rows.append(("table1", col, key, n))
-    for ph in PHASE_LABELS:
-        for reg in REGIMEN_LABELS:
+    for ph in review.code_labels(PHASE):
+        for reg in review.code_labels(REGIMEN):
             sub = st[(st["phase"] == ph) & (st["regimen"] == reg)]
             rows.append(("table2", ph, reg, len(sub)))
             for d in ("rct", "case_control"):
@@ -378,7 +375,8 @@ def _entry(key: str, author: str, year, title: str, parts: dict, doi: str, notes
     return f"@{kind}{{{key},\n{body}\n}}\n"
 
 
-def bibtex(studies: pd.DataFrame, skip_keys=(), register: pd.DataFrame | None = None) -> str:
+def bibtex(studies: pd.DataFrame, skip_keys=(), register: pd.DataFrame | None = None, *,
+           labels: dict[str, dict[str, str]] | None = None) -> str:
     """BibTeX entries for every study in ``studies.csv`` and every trial of ``update_register.csv``.
 
     Keyed by ``study_id``. Written to ``book/studies.bib`` by ``livingreview bibtex`` (and ``make
@@ -389,7 +387,9 @@ def bibtex(studies: pd.DataFrame, skip_keys=(), register: pd.DataFrame | None = 
     sphinxcontrib-bibtex) and PMID are given where verified. Trials of the update register that
     are not in ``studies.csv`` (awaiting data, ineligible) get an entry too, with their status in
     the note, so readers see every trial found since 2016. Keys already in ``book/references.bib``
-    (``skip_keys``) are skipped.
+    (``skip_keys``) are skipped. ``labels`` (column → code → label, from
+    :meth:`~livingreview.data.Review.code_labels`) describes a study without a verified title
+    ("Uncontrolled cohort of tacrolimus (TAC + steroids (duo)) in lupus nephritis").
     """
     out = ["% Generated from data/studies.csv and data/update_register.csv by `livingreview bibtex`:",
            "% do not edit by hand.", ""]
@@ -399,8 +399,8 @@ def bibtex(studies: pd.DataFrame, skip_keys=(), register: pd.DataFrame | None = 
         title = _text(getattr(r, "title", None))
         notes = [f"PMID {int(r.pmid)}" if pd.notna(r.pmid) else "",
                  f"Trial registration {r.trial_registration}" if pd.notna(r.trial_registration) else "",
-                 "" if title else (f"{DESIGN_LABELS[r.design].split(' (')[0]} of tacrolimus "
-                                   f"({REGIMEN_LABELS[r.regimen]}) in lupus nephritis"),
+                 "" if title or not labels else (f"{labels[DESIGN][r.design].split(' (')[0]} of tacrolimus "
+                                   f"({labels[REGIMEN][r.regimen]}) in lupus nephritis"),
                  "candidate: identity not certain" if r.confidence == "candidate" else ""]
         out.append(_entry(r.study_id, _authors(r.first_author), r.year, title,
                           _journal_parts(r.journal), _text(r.doi), notes))

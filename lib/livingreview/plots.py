@@ -18,7 +18,6 @@ from .data import ROOT
 from .fmt import fmt_p, fmt_rr
 
 FIGURE_DIR = ROOT / "results" / "figures"
-REGIMEN_LABELS = {"duo": "Duo therapy (TAC + steroids)", "triple": "Triple therapy (TAC + MMF + steroids)"}
 UNVERIFIED_MARK = "†"
 COLOURS = {"study": "#1f4e79", "pool": "#b22222", "line": "#333333", "missing": "#7f7f7f"}
 
@@ -120,7 +119,7 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
     for g in groups:
         sub = studies if g is None else studies[studies["regimen"] == g]
         if g is not None:
-            rows.append({"kind": "header", "text": REGIMEN_LABELS.get(g, g)})
+            rows.append({"kind": "header", "text": fd["subgroup_labels"][g]})
         for _, s in sub.iterrows():
             rows.append({"kind": "study", "s": s})
         if g is not None and g in pooled.index and len(groups) > 1:

@@ -193,8 +193,9 @@ def forest_data(review: Review, analysis: str, outcome: str, method: str = PRIMA
         studies.loc[idx, "weight"] = w_sub["weight"].to_numpy()
         studies.loc[idx, "weight_all"] = w_all["weight"].to_numpy()
     studies["has_counts"] = ok
+    labels = review.code_labels("regimen")
     return {"studies": studies, "pooled": pooled, "subgroups": groups, "method": method,
-            "analysis": analysis, "outcome": outcome}
+            "analysis": analysis, "outcome": outcome, "subgroup_labels": {g: labels[g] for g in groups}}
 
 
 def weights(review: Review, analysis: str, outcome: str, method: str = PRIMARY,
