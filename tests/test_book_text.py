@@ -94,3 +94,22 @@ def test_the_count_check_can_fail():
     assert TYPED_COUNT.search("The review pooled five induction trials of 693 patients.")
     assert not TYPED_COUNT.search(prose("{glue:text}`n_trials` trials"))  # glued
     assert not TYPED_COUNT.search(RULES.sub(" ", "with fewer than ten trials no funnel plot"))
+
+
+def test_every_saved_figure_links_its_full_size_svg():
+    """A figure saved to results/figures/ is linked at full size from its caption (readers on a phone
+    or with a small text column can open the SVG)."""
+    import re
+
+    import nbformat
+
+    missing = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            saved = re.search(r'save_figure\([^,]+,\s*"([^"]+)"', cell.source) if cell.cell_type == "code" else None
+            if not saved:
+                continue
+            caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption", "")
+            if f"<../results/figures/{saved.group(1)}.svg>" not in caption:
+                missing.append(f"{path.name}: {saved.group(1)}")
+    assert not missing, missing
