@@ -69,3 +69,23 @@ def test_a_changed_pool_makes_its_judgement_out_of_date(data_copy):
     review = lr.load_review(data_copy)
     stale = grade.judgements_out_of_date(review, pools.pooled_estimates(review))
     assert any(s.startswith("total_response") for s in stale)
+
+
+@pytest.mark.parametrize("level, lo, hi, expected", [
+    ("very low", 1.2, 1.6, "The evidence is very uncertain about the effect of tacrolimus-based therapy on "
+                           "total renal response."),
+    ("low", 1.2, 1.6, "Tacrolimus-based therapy may increase total renal response."),
+    ("moderate", 0.5, 0.9, "Tacrolimus-based therapy probably reduces total renal response."),
+    ("high", 0.8, 1.2, "Tacrolimus-based therapy results in little to no difference in total renal response."),
+])
+def test_comment_uses_grade_standard_wording(level, lo, hi, expected):
+    """Santesso et al. 2020, table 2: the verb follows certainty and the direction of the interval."""
+    assert grade.comment(level, lo, hi, "Total renal response") == expected
+
+
+def test_summary_of_findings_has_a_comment_for_every_row():
+    review = lr.load_review(tables=["outcomes", "grade", "published_estimates"])
+    sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
+    assert sof["Comments"].str.endswith(".").all()
+    assert sof.loc["Complete renal response", "Comments"].startswith("The evidence is very uncertain")
+    assert sof.loc["Leucopenia", "Comments"].startswith("As published; not yet re-derivable")

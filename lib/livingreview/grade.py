@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import mh, randeff
 from .fmt import fmt_rr
+from .wording import capital, direction, grade_statement
 from .pools import PRIMARY, has_counts, trial_rows
 
 #: Heterogeneity above which absolute effects come from the random-effects model.
@@ -52,6 +53,7 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
         if p.empty or pd.isna(p["rr"].iloc[0]):
             row.update({"№ participants (studies)": "no trial with counts", "Relative effect (95% CI)": "–",
                         "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
+                        "Comments": "No trial with counts yet: the effect cannot be estimated.",
                         "Footnotes": "No pooled estimate yet.", "level": "not rated"})
             rows.append(row)
             continue
@@ -77,12 +79,27 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
                                        f"({min(acr * lo, 1) * 1000:.0f} to "
                                        f"{min(acr * hi, 1) * 1000:.0f})"),
             "Certainty": f"{SYMBOLS[level]} {level}",
+            "Comments": comment(level, lo, hi, labels.loc[outcome, "label"]),
             "Footnotes": "; ".join(notes) if notes else "not downgraded",
             "level": level,
         })
         rows.append(row)
     rows += _published_only(review, pooled, set(review.grade["outcome"]))
     return pd.DataFrame(rows)
+
+
+#: How the summary-of-findings comments name the intervention (the overall pool of both regimens).
+INTERVENTION = "tacrolimus-based therapy"
+
+
+def comment(level: str, ci_low: float, ci_high: float, outcome_label: str) -> str:
+    """The Comments cell in GRADE's standard wording (Santesso et al., J Clin Epidemiol 2020;119:126-135).
+
+    The verb follows the certainty (``level``) and the direction of the 95% CI shown in the same row:
+    'may increase' (low), 'probably increases' (moderate), 'increases' (high); at very low certainty
+    'The evidence is very uncertain about the effect of ... on ...'.
+    """
+    return capital(grade_statement(level, direction(ci_low, ci_high), INTERVENTION, outcome_label.lower())) + "."
 
 
 def _published_only(review, pooled: pd.DataFrame, judged: set) -> list[dict]:
@@ -100,6 +117,7 @@ def _published_only(review, pooled: pd.DataFrame, judged: set) -> list[dict]:
                     "№ participants (studies)": "no trial with counts in our data",
                     "Relative effect (95% CI)": f"RR {fmt_rr(p['rr'], p['ci_low'], p['ci_high'])} as published (2016)",
                     "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
+                    "Comments": "As published; not yet re-derivable from our data, so not rated.",
                     "Footnotes": "Not re-derivable: the trials' adverse-event counts are not in our data (see the "
                                  "reproduction page); the published estimate is shown as printed.",
                     "level": "not rated"})
