@@ -1,5 +1,6 @@
 """The evidence-coverage grid (livingreview.coverage): literal values of the current data, and a
 copy of the data with one count filled in, where the grid and every summary must change."""
+import re
 import shutil
 
 import pandas as pd
@@ -84,3 +85,54 @@ def test_filling_in_a_count_changes_the_grid(review, data_copy):
     assert (s["counts_available"], s["trials_with_any_counts"], s["trials_without_counts"]) == (10, 6, 0)
     assert "10 of 18" in coverage.coverage_sentence(changed, "efficacy")
     assert "Every trial has counts" in coverage.review_and_living_paragraph(changed)
+
+
+# -- every coverage figure the book quotes is glued from the grid ---------------------------------
+
+#: Coverage phrasing in glued values: "9 of 18 trial-by-outcome counts", "2 of 6 trials",
+#: "none of the 6 trials", and the headline table's "Trials with counts" cells ("2 of 3").
+COVERAGE_FIGURE = re.compile(r"(\d+|none) of (?:the )?\d+ (?:trial-by-outcome counts|trials)|>\s*(\d+) of \d+\s*<")
+
+
+def _all_facts(review) -> dict[str, str]:
+    from livingreview import facts
+
+    return {f"{name}.{key}": str(value) for name in dir(facts) if name.startswith("facts_")
+            for key, value in getattr(facts, name)(review).items()}
+
+
+def test_every_coverage_figure_comes_from_the_grid(review, monkeypatch):
+    """Empty the grid (every cell missing) while the pools keep their counts: every coverage figure in
+    every page's glued facts must drop to zero. A figure computed anywhere else would not."""
+    real = coverage.coverage_cells
+
+    def nothing_available(*args, **kwargs):
+        cells = real(*args, **kwargs)
+        return cells.assign(has_counts=False, provenance="missing", mark=coverage.SYMBOLS["missing"])
+
+    before = _all_facts(review)
+    monkeypatch.setattr(coverage, "coverage_cells", nothing_available)
+    after = _all_facts(review)
+    quoted = {k: COVERAGE_FIGURE.findall(v) for k, v in before.items() if COVERAGE_FIGURE.search(v)}
+    assert len(quoted) >= 10, quoted  # the efficacy, safety, discussion and landing pages quote coverage
+    nonzero = {k: m for k, m in quoted.items()
+               if any(x not in ("0", "none", "") for pair in COVERAGE_FIGURE.findall(after[k]) for x in pair)}
+    assert not nonzero, f"coverage figures not taken from coverage.coverage_cells: {nonzero}"
+    assert after["facts_discussion.complete_triple_k"] == "0" and after["facts_discussion.complete_duo_k"] == "0"
+    assert "Every trial" not in after["facts_summary.trials_and_pools_md"]
+
+
+def test_no_coverage_statement_is_typed_in_prose():
+    """Prose (book pages and notebook markdown) never types a coverage figure: it glues one."""
+    import nbformat
+
+    from livingreview.data import ROOT
+
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md")}
+    for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        texts[p.name] = "\n".join(c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "markdown")
+    typed = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|none|all) of (?:the )?"
+                       r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:trial-by-outcome )?"
+                       r"(?:counts|trials)\b[^`]*?\b(?:available|missing|with counts|have counts|reported)", re.I)
+    found = {name: typed.findall(text) for name, text in texts.items() if typed.search(text)}
+    assert not found, found

@@ -123,7 +123,7 @@ def _summary(cells: pd.DataFrame) -> dict:
 
 
 def coverage_summary(review: Review, analysis: str | None = None, edition: int | None = None,
-                     outcomes=None) -> dict:
+                     outcomes=None, regimen: str | None = None) -> dict:
     """The figures any page quotes about coverage, with spelled-out keys.
 
     Parameters
@@ -131,6 +131,7 @@ def coverage_summary(review: Review, analysis: str | None = None, edition: int |
     analysis : one of ``efficacy``, ``safety``, ``maintenance``; None for all three.
     edition : None for the living review, 2016 for the published edition.
     outcomes : restrict to these outcome ids (e.g. those the review pooled).
+    regimen : restrict to the trials of one regimen (``duo``, ``triple``); None or ``all`` for every trial.
 
     Returns
     -------
@@ -143,6 +144,8 @@ def coverage_summary(review: Review, analysis: str | None = None, edition: int |
     cells = coverage_cells(review, edition, ANALYSES if analysis is None else (analysis,))
     if outcomes is not None:
         cells = cells[cells["outcome"].isin(list(outcomes))]
+    if regimen not in (None, "all"):
+        cells = cells[cells["regimen"] == regimen]
     return _summary(cells)  # a trial in two analyses (efficacy and safety) counts once
 
 

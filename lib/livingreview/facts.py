@@ -21,12 +21,11 @@ SUBGROUP_ALPHA = 0.10
 
 
 def _n_trials(review, analysis: str, outcome: str, subgroup: str, edition=None) -> tuple[int, int]:
-    """(trials with counts, trials in the pool) for one outcome and subgroup."""
-    rows = pools.trial_rows(review, analysis, edition)
-    rows = rows[rows["outcome"] == outcome]
-    if subgroup != "all":
-        rows = rows[rows["regimen"] == subgroup]
-    return int(pools.has_counts(rows).sum()), int(len(rows))
+    """(trials with counts, trials in the pool) for one outcome and subgroup, from the coverage grid."""
+    from . import coverage
+
+    s = coverage.coverage_summary(review, analysis, edition, outcomes=[outcome], regimen=subgroup)
+    return s["trials_with_any_counts"], s["trials"]
 
 
 def _published(review, analysis: str, outcome: str, subgroup: str) -> str:
@@ -150,7 +149,7 @@ def facts_summary(review) -> dict:
     """
     import html
 
-    from . import tables
+    from . import coverage, tables
 
     pooled = pools.pooled_estimates(review)
     sof = grade.summary_of_findings(review, pooled)
@@ -175,9 +174,15 @@ def facts_summary(review) -> dict:
               f'({html.escape(last["last_search_kind"])}). <strong>Edition:</strong> {editions[-1]}. '
               f'<strong>What changed:</strong> {html.escape(changed)}</p>'
               f'<p><strong>How to cite:</strong> <em>{html.escape(cite)}</em></p></div>')
+    random = [o.lower() for o, rel in zip(sof["Outcome"], sof["Relative effect (95% CI)"])
+              if str(rel).endswith("(random effects)")]
+    model_note = ("Our RR is the Mantel–Haenszel fixed-effect estimate, as in the review."
+                  + (f" Where the trials disagree ({', '.join(random)}), the summary of findings bases the "
+                     "absolute effects and the certainty on a random-effects model, whose interval is wider."
+                     if random else ""))
     table = tables.show(head, "Renal response at 6 months: our pooled risk ratio beside the review's published one",
                         "headline", review=review,
-                        notes=[flag] if flag else ())
+                        notes=[model_note] + ([flag] if flag else []))
     return {
         "answer_md": "**In short.** " + " ".join(answer),
         "flag_md": flag,
@@ -186,6 +191,7 @@ def facts_summary(review) -> dict:
         "headline_html": table.to_html(),
         "harms_html": '<div class="lr-harms">' + _html_paragraphs(harms.replace("**", "")) + "</div>",
         "status_html": status,
+        "trials_and_pools_md": coverage.review_and_living_paragraph(review),
         "sof_table": sof,
         "latest_edition": str(editions[-1]),
         "last_search_date": last["last_search_date"],
@@ -301,9 +307,9 @@ def _rr_text(pooled, analysis: str, outcome: str, subgroup: str = "all") -> str:
     return "not estimable (no trial with counts)" if r is None else fmt_rr(r["rr"], r["ci_low"], r["ci_high"])
 
 
-def _k_text(pooled, analysis: str, outcome: str, subgroup: str = "all") -> str:
-    r = pool_row(pooled, analysis, outcome, subgroup)
-    return "0" if r is None else str(int(r["k"]))
+def _k_text(review, analysis: str, outcome: str, subgroup: str = "all") -> str:
+    """Trials with counts (from the coverage grid, like every coverage figure)."""
+    return str(_n_trials(review, analysis, outcome, subgroup)[0])
 
 
 def _i2_text(pooled, analysis: str, outcome: str, subgroup: str = "all") -> str:
@@ -389,9 +395,9 @@ def facts_discussion(review) -> dict:
         "plain_complete": plain_language(review, pooled, "efficacy", "complete_response"),
         "plain_partial": plain_language(review, pooled, "efficacy", "partial_response"),
         "complete_triple": _rr_text(pooled, "efficacy", "complete_response", "triple"),
-        "complete_triple_k": _k_text(pooled, "efficacy", "complete_response", "triple"),
+        "complete_triple_k": _k_text(review, "efficacy", "complete_response", "triple"),
         "complete_duo": _rr_text(pooled, "efficacy", "complete_response", "duo"),
-        "complete_duo_k": _k_text(pooled, "efficacy", "complete_response", "duo"),
+        "complete_duo_k": _k_text(review, "efficacy", "complete_response", "duo"),
         "complete_all_i2": _i2_text(pooled, "efficacy", "complete_response", "all"),
         "heaviest_complete": heaviest_trial(review, "complete_response"),
         "heaviest_total": heaviest_trial(review, "total_response"),
