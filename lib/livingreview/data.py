@@ -540,6 +540,8 @@ class Review:
         """
         schema = load_schema(TABLE_FILES.get(table, table), self.data_dir)
         field = next(f for f in schema["fields"] if f["name"] == column)
+        if self.labels is None:  # loaded on first use (validated like any table)
+            self.labels = load_review(self.data_dir, tables=["labels"]).labels
         labels = self.labels[self.labels["field"] == column].set_index("code")["label"]
         return {code: labels[code] for code in field["constraints"]["enum"]}
 
