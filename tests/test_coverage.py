@@ -84,3 +84,20 @@ def test_filling_in_a_count_changes_the_grid(review, data_copy):
     assert (s["counts_available"], s["trials_with_any_counts"], s["trials_without_counts"]) == (10, 6, 0)
     assert "10 of 18" in coverage.coverage_sentence(changed, "efficacy")
     assert "Every trial has counts" in coverage.review_and_living_paragraph(changed)
+
+
+def test_sentence_can_go_on_after_the_coverage(review):
+    # page 08: "… have no counts yet (see the safety page)." – no full stop before the parenthesis
+    s = coverage.coverage_sentence(review, "safety", pools.EDITION_2016, full_stop=False)
+    assert s.endswith("no counts yet") and coverage.coverage_sentence(review, "safety").endswith(".")
+    from livingreview import facts
+
+    assert not facts.facts_discussion(review)["coverage_safety_2016"].endswith(".")
+
+
+def test_one_count_available_is_singular(review):
+    s = coverage.coverage_sentence(review, "safety", pools.EDITION_2016,
+                                   outcomes=sorted(set(review.published.loc[review.published["analysis"] == "safety",
+                                                                             "outcome"])))
+    if s.startswith("1 of "):
+        assert " counts is available" in s
