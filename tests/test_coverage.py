@@ -136,3 +136,20 @@ def test_no_coverage_statement_is_typed_in_prose():
                        r"(?:counts|trials)\b[^`]*?\b(?:available|missing|with counts|have counts|reported)", re.I)
     found = {name: typed.findall(text) for name, text in texts.items() if typed.search(text)}
     assert not found, found
+
+
+def test_sentence_can_go_on_after_the_coverage(review):
+    # page 08: "… have no counts yet (see the safety page)." – no full stop before the parenthesis
+    s = coverage.coverage_sentence(review, "safety", pools.EDITION_2016, full_stop=False)
+    assert s.endswith("no counts yet") and coverage.coverage_sentence(review, "safety").endswith(".")
+    from livingreview import facts
+
+    assert not facts.facts_discussion(review)["coverage_safety_2016"].endswith(".")
+
+
+def test_one_count_available_is_singular(review):
+    s = coverage.coverage_sentence(review, "safety", pools.EDITION_2016,
+                                   outcomes=sorted(set(review.published.loc[review.published["analysis"] == "safety",
+                                                                             "outcome"])))
+    if s.startswith("1 of "):
+        assert " counts is available" in s

@@ -218,3 +218,12 @@ def test_no_working_tree_paths_in_data_sources():
     for name in ("update_register.csv", "search_flow.csv"):
         text = (DATA_DIR / name).read_text(encoding="utf-8")
         assert "shared/" not in text and "data/" not in text, name
+
+
+def test_update_flow_line_is_singular_for_one_study():
+    from livingreview import facts
+
+    assert facts.count_words(1, ("new study included", "new studies included")) == "1 new study included"
+    assert facts.count_words(2, ("new study included", "new studies included")) == "2 new studies included"
+    text = facts.update_flow_markdown(lr.load_review())
+    assert "1 new studies" not in text and "1 records identified" not in text

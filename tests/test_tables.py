@@ -111,3 +111,64 @@ def test_book_tables_show_no_machine_name_and_no_nan(review, make):
     for v in cells(t) + list(t.frame.columns):
         assert not MACHINE_NAME.match(v), v
         assert v.strip().lower() != "nan", "a cell reads nan"
+
+
+# ---------------------------------------------------------------------------------------------
+# display bugs found by the before/after comparison of the rendered site
+
+def test_years_rounds_and_editions_print_without_thousands_separator(review):
+    df = pd.DataFrame({"round": [2016, 2026], "Edition": [2016, 2026], "year": [2015, 2017],
+                       "added_in": pd.array([2016, None], dtype="Int64"), "n_patients": [1203, 40]})
+    rows = tables.style(df, "Years", "years", review=review).frame.to_dict("records")
+    assert rows[0]["Search round"] == "2016" and rows[1]["Edition"] == "2026" and rows[1]["Year"] == "2017"
+    assert rows[0]["Edition added"] == "2016" and rows[1]["Edition added"] == "–"
+    assert rows[0]["Patients"] == "1,203"  # counts keep their separator
+    for t in (tables.register(review), tables.changelog(review)):
+        assert not any(re.fullmatch(r"\d,\d{3}", v) for v in cells(t)), cells(t)
+
+
+def test_register_names_trials_by_their_study_label(review):
+    trial = list(tables.register(review).frame["Trial"])
+    assert "JCN 2017" in trial and "jcn2017" not in trial  # the label of studies.csv, as on every page
+    assert "Ray Chaudhury 2023" in trial  # the whole two-word surname ("Ray Chaudhury A")
+
+
+def test_surname_is_every_word_before_the_initials():
+    st = pd.DataFrame({"first_author": ["Ray Chaudhury A", "Liu Z", "Mok CC", "Cortés-Hernández J",
+                                        "JCN trial (author not shown)"], "year": [2023, 2015, 2016, 2010, 2017]})
+    assert list(pools.study_label(st)) == ["Ray Chaudhury 2023", "Liu 2015", "Mok 2016", "Cortés-Hernández 2010",
+                                           "JCN 2017"]
+
+
+def test_numbers_in_an_object_column_are_formatted(review):
+    df = pd.DataFrame({"p": pd.Series([0.0012376678542036388, 0.032379124259112664, None], dtype=object)})
+    assert list(tables.style(df, "c", "k", review=review).frame["p"]) == ["0.001", "0.032", "–"]
+
+
+def test_subgroup_table_formats_p_and_shows_i2_between(review):
+    from livingreview import sensitivity
+
+    sg = sensitivity.subgroup_tests(pools.pooled_estimates(review), review)
+    t = tables.subgroup_differences(sg, review)
+    assert "I² between regimens (%)" in t.frame.columns
+    fixed = t.frame[t.frame["Test"] == "Fixed effect (RevMan χ²)"].iloc[0]
+    assert fixed["p"] == "0.001" and fixed["I² between regimens (%)"] == "90"  # 90.415 (RevMan I² of Q between)
+    assert all(re.fullmatch(r"<0\.001|\d\.\d{3}|–", v) for v in t.frame["p"])
+    mr = t.frame[t.frame["Test"] == "Random effects: meta-regression (REML)"].iloc[0]
+    assert mr["I² between regimens (%)"] == "–"  # QM is not a Q between subgroup estimates
+
+
+def test_printed_vs_computed_is_labelled_with_integer_counts(review):
+    from livingreview import literature
+
+    check = literature.check_published(review, pools.EDITION_2016)
+    t = tables.printed_vs_computed(check)
+    codes = set(check["table"]) | set(check["row"]) | set(check["column"])
+    shown = cells(t)
+    assert not codes & set(shown), sorted(codes & set(shown))
+    assert "Case series (≤10 patients)" in shown and "Uncontrolled cohort (>10 patients)" in shown
+    assert "TAC + steroids (duo), randomised controlled trial" in shown
+    assert not any(re.fullmatch(r"\d+\.0", v) for v in shown)  # counts as integers
+    assert "4.5" in list(t.frame["Computed"])  # a median keeps its decimal
+    assert not any("/" in f and re.search(r"table\d", f) for f in t.footnotes), t.footnotes
+    assert any(f.startswith("See Table 2, maintenance, TAC + MMF + steroids (triple):") for f in t.footnotes)

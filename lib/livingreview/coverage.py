@@ -164,18 +164,23 @@ def coverage_table(review: Review) -> pd.DataFrame:
 
 
 def coverage_sentence(review: Review, analysis: str | None = None, edition: int | None = None,
-                      outcomes=None) -> str:
+                      outcomes=None, full_stop: bool = True) -> str:
     """'9 of 18 trial-by-outcome counts are available (5 reported, 3 derived from percentages, 1 not
-    verified), from 4 of 5 trials; Li 2012 has no counts yet.' Built from :func:`coverage_summary`."""
+    verified), from 4 of 5 trials; Li 2012 has no counts yet.' Built from :func:`coverage_summary`.
+
+    ``full_stop=False`` leaves the final period off, for a page that goes on with the same
+    sentence ("… no counts yet (see the safety page).").
+    """
     s = coverage_summary(review, analysis, edition, outcomes)
     if s["cells"] == 0:
-        return "No trial of this analysis is in the data yet."
+        return "No trial of this analysis is in the data yet" + ("." if full_stop else "")
     how = []
     for key, words in (("counts_reported", "reported"), ("counts_derived_from_percentage", "derived from percentages"),
                        ("counts_unverified", "not verified against the source")):
         if s[key]:
             how.append(f"{s[key]} {words}")
-    text = f"{s['counts_available']} of {s['cells']} trial-by-outcome counts are available"
+    are = "is" if s["counts_available"] == 1 else "are"  # "1 of 25 … counts is available"
+    text = f"{s['counts_available']} of {s['cells']} trial-by-outcome counts {are} available"
     if how and s["counts_available"]:
         text += f" ({', '.join(how)})"
     text += (", from the one trial" if s["trials"] == 1 and s["trials_with_any_counts"] == 1
@@ -183,7 +188,7 @@ def coverage_sentence(review: Review, analysis: str | None = None, edition: int 
     if s["trials_without_counts"]:
         verb = "has" if s["trials_without_counts"] == 1 else "have"
         text += f"; {s['trials_without_counts_names']} {verb} no counts yet"
-    return text + "."
+    return text + ("." if full_stop else "")
 
 
 def _names(t: pd.DataFrame) -> str:

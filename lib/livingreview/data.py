@@ -538,6 +538,8 @@ class Review:
         >>> review.code_labels("regimen")  # doctest: +SKIP
         {'duo': 'TAC + steroids (duo)', 'triple': 'TAC + MMF + steroids (triple)', 'mizoribine': ...}
         """
+        if self.labels is None:  # a review loaded without labels.csv (load_review(tables=[...])): read it now
+            self.labels = load_review(self.data_dir, tables=("labels",)).labels
         schema = load_schema(TABLE_FILES.get(table, table), self.data_dir)
         field = next(f for f in schema["fields"] if f["name"] == column)
         if self.labels is None:  # loaded on first use (validated like any table)

@@ -122,9 +122,7 @@ def what_changed(review) -> str:
     latest = eds[-1]
     if latest == pools.EDITION_2016:
         return "This is the 2016 edition: nothing has been added since."
-    st = review.studies.set_index("study_id")
-    added = [f"{st.loc[s, 'first_author'].split()[0]} {st.loc[s, 'year']}"
-             for s in review.studies.loc[review.studies["added_in"] == latest, "study_id"]]
+    added = list(pools.study_label(review.studies[review.studies["added_in"] == latest]))
     reg = review.register[review.register["round"] == latest] if review.register is not None else None
     awaiting = 0 if reg is None else int((reg["status"] == "awaiting_data").sum())
     excluded = 0 if reg is None else int((reg["status"] == "ineligible").sum())
@@ -403,7 +401,8 @@ def facts_discussion(review) -> dict:
         "heaviest_total": heaviest_trial(review, "total_response"),
         "coverage_safety_2016": coverage.coverage_sentence(
             review, "safety", pools.EDITION_2016,
-            outcomes=sorted(set(review.published.loc[review.published["analysis"] == "safety", "outcome"]))),
+            outcomes=sorted(set(review.published.loc[review.published["analysis"] == "safety", "outcome"])),
+            full_stop=False),  # the page goes on: "… no counts yet (see the safety page)."
         "n_trials": str(len(tr)),
         "n_asian_trials": str(int((tr["ethnicity"] == "asian").sum())),
         "n_new_trials": str(int((review.studies["added_in"] > pools.EDITION_2016).sum())),
@@ -432,10 +431,20 @@ def facts_update(review) -> dict:
     }
 
 
-STAGE_WORDS = [("records_identified", "records identified"), ("duplicates_removed", "duplicates removed"),
-               ("records_screened", "screened on title and abstract"), ("records_excluded", "excluded there"),
-               ("reports_assessed", "full-text reports assessed"), ("reports_excluded", "excluded at full text"),
-               ("new_studies_included", "new studies included"), ("studies_awaiting_data", "awaiting data")]
+#: Stage → words after its count: (singular, plural).
+STAGE_WORDS = [("records_identified", ("record identified", "records identified")),
+               ("duplicates_removed", ("duplicate removed", "duplicates removed")),
+               ("records_screened", ("screened on title and abstract",) * 2),
+               ("records_excluded", ("excluded there",) * 2),
+               ("reports_assessed", ("full-text report assessed", "full-text reports assessed")),
+               ("reports_excluded", ("excluded at full text",) * 2),
+               ("new_studies_included", ("new study included", "new studies included")),
+               ("studies_awaiting_data", ("awaiting data",) * 2)]
+
+
+def count_words(n: int, words: tuple[str, str]) -> str:
+    """'1 new study included', '2 new studies included' (singular for exactly one)."""
+    return f"{n} {words[0] if n == 1 else words[1]}"
 
 
 def update_flow_markdown(review) -> str:
@@ -451,7 +460,7 @@ def update_flow_markdown(review) -> str:
         s = review.searches[review.searches["round"] == rnd]
         kinds = ", ".join(DATABASE_LABELS.get(d, d) for d in s["database"])
         dates = ", ".join(sorted(set(s["searched_on"].astype(str))))
-        counts = "; ".join(f"{int(c[k])} {w}" for k, w in STAGE_WORDS if k in c)
+        counts = "; ".join(count_words(int(c[k]), w) for k, w in STAGE_WORDS if k in c)
         lines.append(f"- **{rnd} round** ({kinds}; searched on {dates}): {counts}.")
     return "\n".join(lines)
 

@@ -16,6 +16,7 @@ from matplotlib.patches import Polygon
 
 from .data import ROOT
 from .fmt import fmt_p, fmt_rr
+from .pools import author_label
 
 FIGURE_DIR = ROOT / "results" / "figures"
 UNVERIFIED_MARK = "†"
@@ -254,7 +255,7 @@ def save_figure(fig: plt.Figure, name: str, folder: Path | str = FIGURE_DIR) -> 
 def quality_bars(studies: pd.DataFrame) -> plt.Figure:
     """Delphi quality score (0–9) of each RCT as a horizontal bar, coloured low/average/good."""
     rct = studies[studies["design"] == "rct"].copy()
-    rct["label"] = rct["first_author"].str.split().str[0] + " " + rct["year"].astype(str)  # as analysis.study_label
+    rct["label"] = [author_label(a, y) for a, y in zip(rct["first_author"], rct["year"])]
     unscored = rct.loc[rct["quality_score"].isna(), "label"].tolist()
     rct = rct[rct["quality_score"].notna()].sort_values(["quality_score", "year"], ascending=[True, False])
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(rct) + 1.1))

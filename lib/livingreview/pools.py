@@ -60,16 +60,25 @@ def quiet():
 
 
 def _surname(author: str) -> str:
-    """'Ray Chaudhury A' -> 'Ray Chaudhury'; 'Liu Z' -> 'Liu'; no trailing initials -> first word."""
+    """'Ray Chaudhury A' -> 'Ray Chaudhury'; 'Liu Z' -> 'Liu'; no trailing initials -> first word.
+
+    The initials are the last token (``A``, ``JC``, ``A-M``, ``J.``); every word before them is the surname.
+    """
     words = str(author).split()
-    if len(words) > 1 and re.fullmatch(r"[A-Z]{1,3}", words[-1]):
+    if len(words) > 1 and re.fullmatch(r"(?:[A-Z]\.?-?){1,4}", words[-1]):
         return " ".join(words[:-1])
     return words[0] if words else ""
 
 
+def author_label(first_author, year) -> str:
+    """'Ray Chaudhury A', 2023 -> 'Ray Chaudhury 2023' (the one label of a study on every page)."""
+    return f"{_surname(first_author)} {year}"
+
+
 def study_label(studies: pd.DataFrame) -> pd.Series:
     """'Liu 2015' style labels: the first author's surname (every word but trailing initials) and year."""
-    return studies["first_author"].map(_surname) + " " + studies["year"].astype(str)
+    return pd.Series([author_label(a, y) for a, y in zip(studies["first_author"], studies["year"])],
+                     index=studies.index, dtype=object)
 
 
 def trials(review: Review, analysis: str, edition: int | None = None) -> pd.DataFrame:

@@ -19,6 +19,11 @@ from scipy import special
 from . import mh, pools
 from .randeff import CONFOUNDING_CAVEAT, _reml_global, random_effects
 
+def i2_between(q: float, df: int) -> float:
+    """I² of a Q statistic between subgroups: max(0, (Q − df)/Q) × 100; 0 when Q = 0."""
+    return max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
+
+
 def subgroup_test(pooled, method: str = "MH-cc", groups=("duo", "triple")):
     """Test for subgroup differences (fixed effect): Q_between = Σ (θ_g − θ̄)²/SE_g², df = G − 1.
 
@@ -40,7 +45,7 @@ def subgroup_test(pooled, method: str = "MH-cc", groups=("duo", "triple")):
         df = len(g) - 1
         rows.append({"analysis": analysis, "outcome": outcome, "subgroups": ", ".join(g["subgroup"]),
                      "q_between": q, "df": df, "p": float(special.chdtrc(df, q)),
-                     "i2_between": max(0.0, (q - df) / q) * 100 if q > 0 else 0.0})
+                     "i2_between": i2_between(q, df)})
     return pd.DataFrame(rows, columns=["analysis", "outcome", "subgroups", "q_between", "df", "p", "i2_between"])
 
 
@@ -121,21 +126,28 @@ def subgroup_test_random(rows, by: str = "regimen", groups=("duo", "triple"), mi
 def subgroup_tests(pooled: pd.DataFrame, review) -> pd.DataFrame:
     """Every test for subgroup differences (duo vs triple) of every efficacy and safety outcome.
 
-    Columns: ``analysis, outcome, test, subgroups, q, df, p`` with ``test`` one of
+    Columns: ``analysis, outcome, test, subgroups, q, df, p, i2_between`` with ``test`` one of
     ``fixed_chi2`` (RevMan), ``meta_regression_reml`` and ``subgroup_q_random``.
+
+    ``i2_between`` is the I² of a Q statistic between subgroups, max(0, (Q − df)/Q) × 100
+    (Higgins & Thompson 2002; RevMan 5's I² for subgroup differences), for the two Q-based
+    tests; it is undefined (NaN) for the meta-regression test, whose QM is not a Q between
+    subgroup estimates.
     """
     fixed = subgroup_test(pooled)
     parts = [pd.DataFrame({"analysis": fixed["analysis"], "outcome": fixed["outcome"], "test": "fixed_chi2",
                            "subgroups": fixed["subgroups"], "q": fixed["q_between"], "df": fixed["df"],
-                           "p": fixed["p"]})]
+                           "p": fixed["p"], "i2_between": fixed["i2_between"]})]
     for a in ("efficacy", "safety"):
         rows = pools.with_counts(review, a)
         if rows.empty:
             continue
         rnd = subgroup_test_random(rows)
         parts.append(pd.DataFrame({"analysis": a, "outcome": rnd["outcome"], "test": rnd["test"],
-                                   "subgroups": rnd["subgroups"], "q": rnd["q"], "df": rnd["df"], "p": rnd["p"]}))
-    out = pd.concat(parts, ignore_index=True)
+                                   "subgroups": rnd["subgroups"], "q": rnd["q"], "df": rnd["df"], "p": rnd["p"],
+                                   "i2_between": [i2_between(q, d) if t == "subgroup_q_random" else np.nan
+                                                  for q, d, t in zip(rnd["q"], rnd["df"], rnd["test"])]}))
+    out = pd.concat(parts, ignore_index=True).infer_objects()
     order = {"fixed_chi2": 0, "meta_regression_reml": 1, "subgroup_q_random": 2}
     return out.sort_values(["analysis", "outcome", "test"], key=lambda s: s.map(order) if s.name == "test" else s
                            ).reset_index(drop=True)

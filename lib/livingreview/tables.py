@@ -47,6 +47,8 @@ LONG_TEXT = 120
 _P_COLUMN = re.compile(r"^(p|p \(.*\)|p-value|q_p|p_.*|.*_p)$", re.IGNORECASE)
 _RR_COLUMN = re.compile(r"^(rr|ci_low|ci_high|pi_low|pi_high|rr_.*|.*\brr\b.*|risk ratio.*)$", re.IGNORECASE)
 _COUNT_COLUMN = re.compile(r"(^k$|^n$|trials|studies|patients|events|total|count|^n_|number)", re.IGNORECASE)
+#: Identifier-like whole numbers (years, search rounds, editions): printed plain, never ``2,016``.
+_ID_COLUMN = re.compile(r"^(added_in|year|round|edition)$|\b(year|round|edition)\b", re.IGNORECASE)
 #: Displayed column headings whose values are codes of a labelled field.
 _FIELD_OF_HEADING = {"subgroup": "subgroup", "regimen": "regimen", "status": "status", "design": "design",
                      "ethnicity": "ethnicity", "phase": "phase", "provenance": "provenance", "analysis": "analysis",
@@ -175,11 +177,28 @@ def _is_whole(values: pd.Series) -> bool:
     return bool(len(v)) and bool(np.all(np.isfinite(v) & (v == np.round(v))))
 
 
+def _numbers_in_object(s: pd.Series) -> pd.Series:
+    """An object column holding only numbers (and missing values) as a float column; else unchanged.
+
+    Concatenating frames can leave numbers in an ``object`` column; they are formatted as numbers.
+    """
+    if s.dtype != object:
+        return s
+    present = [v for v in s if not is_missing_obj(v)]
+    if present and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                       for v in present):
+        return pd.to_numeric(s.where(s.map(lambda v: not is_missing_obj(v))), errors="coerce").astype(float)
+    return s
+
+
 def _format_column(name: str, heading: str, s: pd.Series, precision: int) -> tuple[list[str], bool]:
     """Displayed strings of one column and whether it is numeric."""
+    s = _numbers_in_object(s)
     if pd.api.types.is_bool_dtype(s):
         return [UNDEFINED if is_missing_obj(v) else ("yes" if v else "no") for v in s], False
     if pd.api.types.is_numeric_dtype(s):
+        if _is_whole(s) and (_ID_COLUMN.search(name) or _ID_COLUMN.search(heading)):
+            return [UNDEFINED if is_missing(v) else str(int(round(float(v)))) for v in s], True
         if _P_COLUMN.match(name) or _P_COLUMN.match(heading):
             return [fmt_p(v) for v in s], True
         if _RR_COLUMN.match(name) or _RR_COLUMN.match(heading):
@@ -419,10 +438,11 @@ def sensitivity_unverified(review) -> pd.DataFrame:
 
 def ambiguous(review) -> pd.DataFrame:
     """Counts with more than one value that fits the source (``data/ambiguous_counts.csv``)."""
+    from .pools import study_label
+
     a = review.ambiguous
-    st = review.studies.set_index("study_id") if review.studies is not None else None
-    trial = a["study_id"] if st is None else a["study_id"].map(
-        lambda s: f"{st.loc[s, 'first_author'].split()[0]} {st.loc[s, 'year']}")
+    trial = a["study_id"] if review.studies is None else a["study_id"].map(
+        dict(zip(review.studies["study_id"], study_label(review.studies))))
     return pd.DataFrame({"Trial": trial, "Outcome": a["outcome"].map(review.outcome_labels),
                          "Arm": a["arm"].map({"ctl": "control", "tac": "TAC"}), "Used": a["used"],
                          "Values that fit": a["alternatives"].str.replace(";", " or "), "Reason": a["reason"]})
@@ -466,10 +486,25 @@ def _blocks(text: str, review) -> str:
 
 
 def register(review) -> DisplayTable:
-    """The register of trials identified in update searches, reasons as footnotes."""
+    """The register of trials identified in update searches, reasons as footnotes.
+
+    A trial is named by its study label ("JCN 2017", "Ray Chaudhury 2023"): the one of
+    ``studies.csv`` when it is included (the same label as on every other page), otherwise
+    from the register's ``first_author`` and ``year``.
+    """
+    from .pools import author_label, study_label
+
     r = review.register
-    st = r["first_author"].astype(str).str.split().str[0]
-    t = pd.DataFrame({"Trial": [f"{a} {y}" if a and a != "not" else str(s) for a, y, s in zip(st, r["year"], r["study_id"])],
+    included = {} if review.studies is None else dict(zip(review.studies["study_id"], study_label(review.studies)))
+
+    def trial(sid, author, year):
+        if sid in included:
+            return included[sid]
+        if pd.isna(author) or not str(author).strip() or str(author).split()[0].islower():  # "not shown …"
+            return f"Trial of {year} (author not shown)"
+        return author_label(author, year)
+
+    t = pd.DataFrame({"Trial": [trial(s, a, y) for s, a, y in zip(r["study_id"], r["first_author"], r["year"])],
                       "Search round": r["round"], "Design": r["design"], "Phase": r["phase"],
                       "Status": r["status"], "Reason": r["reason"]})
     return show(t, "Trials identified in update searches", "register", review=review)
@@ -485,26 +520,87 @@ def changelog(review) -> DisplayTable:
     return show(t, "Changes to the data", "changelog", review=review, long_text=400)
 
 
-def printed_vs_computed(check: pd.DataFrame) -> DisplayTable:
-    """Figures printed by the review beside the same figures computed from our study file."""
-    labels = Labels.from_review(None)
-    codes = labels.any_code()
-    where = {"table1": "Table 1", "table2": "Table 2", "table2_controlled": "Table 2 (controlled studies)",
-             "table4": "Table 4", "text": "Text"}
+#: Words for the statistics and units of the review's printed text (``data/published_tables.csv``).
+_CHECK_WORDS = {"median": "Median", "min": "Lowest", "max": "Highest", "patients": "Patients"}
+#: Which labelled field the row and column codes of each printed table belong to.
+_CHECK_FIELDS = {"table1": (None, None), "table2": ("phase", "regimen"), "table2_controlled": ("phase", "regimen"),
+                 "table4": (None, "subgroup"), "text": (None, None)}
+_CELL_REF = re.compile(r"\b(table\w*|text)/(\w+)/(\w+)\b")
 
-    def human(v) -> str:
-        v = str(v)
-        if v in codes:
-            return codes[v]
-        parts = v.split("_")
-        return " ".join(codes.get(p, {"rct": "RCT", "case": "case", "control": "control"}.get(p, p)) for p in parts)
 
-    t = pd.DataFrame({"Where": check["table"].map(lambda v: where.get(v, human(v))),
-                      "Row": check["row"].map(human), "Column": check["column"].map(human),
-                      "Printed": check["value"], "Computed": check["computed"], "Status": check["status"],
-                      "Note": check["known_discrepancy"].fillna("")})
-    return show(t, "Figures printed by the review against the same figures computed from the study file",
-                "printed-vs-computed", digits=1)
+def _check_label(labels: Labels, value, field_name: str | None) -> str:
+    """Label of a row or column code of the printed-vs-computed check (data/labels.csv).
+
+    Tried in turn: the code in ``field_name``; a column name; a word of :data:`_CHECK_WORDS`; a
+    code of any field; a regimen followed by a design (``duo_rct`` → "TAC + steroids (duo),
+    randomised controlled trial"). Anything else is returned unchanged (and :func:`style` rejects
+    it if it reads as a machine name).
+    """
+    v = str(value)
+    f = labels.fields
+    if field_name and v in f.get(field_name, {}):
+        return f[field_name][v]
+    if v in f.get("column", {}):
+        return f["column"][v]
+    if v in _CHECK_WORDS:
+        return _CHECK_WORDS[v]
+    hits = {codes[v] for name, codes in f.items() if name != "column" and v in codes}
+    if len(hits) == 1:
+        return hits.pop()
+    for reg, reg_label in f.get("regimen", {}).items():
+        design = v[len(reg) + 1:] if v.startswith(reg + "_") else None
+        if design and design in f.get("design", {}):
+            d = f["design"][design]
+            return f"{reg_label}, {d[:1].lower() + d[1:]}"
+    return v
+
+
+def _count_text(v) -> str:
+    """A printed or computed figure: whole numbers as counts ('6'), others with one decimal ('4.5')."""
+    if is_missing(v):
+        return UNDEFINED
+    return fmt_int(v) if float(v) == round(float(v)) else fmt_num(v, 1)
+
+
+def printed_vs_computed(check: pd.DataFrame, labels: Labels | None = None) -> DisplayTable:
+    """Figures printed by the review beside the same figures computed from our study file.
+
+    Every cell is a label from ``data/labels.csv`` (tables, fields, codes), counts are whole
+    numbers, and a note's reference to another cell (``table2/maintenance/triple``) reads as
+    words ("Table 2, maintenance, TAC + MMF + steroids (triple)").
+    """
+    labels = labels or Labels.from_review(None)
+    tables_ = labels.fields.get("table", {})
+
+    def row_label(table, row):
+        rf, _ = _CHECK_FIELDS.get(table, (None, None))
+        return _check_label(labels, row, rf)
+
+    def column_label(table, row, column):
+        rf, cf = _CHECK_FIELDS.get(table, (None, None))
+        if table == "table1":  # the row names the field whose codes are the columns
+            cf = row
+        return _check_label(labels, column, cf)
+
+    def lower_first(text):
+        return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+    def note(text):
+        if is_missing_obj(text):
+            return ""
+        return _CELL_REF.sub(lambda m: (f"{tables_.get(m[1], m[1])}, {lower_first(row_label(m[1], m[2]))}, "
+                                        f"{column_label(m[1], m[2], m[3])}"), str(text))
+
+    t = pd.DataFrame({"Where": [tables_.get(v, v) for v in check["table"]],
+                      "Row": [row_label(tb, r) for tb, r in zip(check["table"], check["row"])],
+                      "Column": [column_label(tb, r, c) for tb, r, c in zip(check["table"], check["row"], check["column"])],
+                      "Printed": [_count_text(v) for v in check["value"]],
+                      "Computed": [_count_text(v) for v in check["computed"]],
+                      "Status": check["status"], "Note": [note(v) for v in check["known_discrepancy"]]})
+    out = show(t, "Figures printed by the review against the same figures computed from the study file",
+               "printed-vs-computed", labels=labels)
+    out.numeric[3] = out.numeric[4] = True  # figures right-aligned like every number
+    return out
 
 
 def fixed_vs_random(review, pooled: pd.DataFrame, re: pd.DataFrame, tau2_method: str = "REML",
@@ -536,12 +632,14 @@ TEST_TEXT = {"fixed_chi2": "Fixed effect (RevMan χ²)", "meta_regression_reml":
 
 
 def subgroup_differences(sg: pd.DataFrame, review) -> DisplayTable:
-    """Tests for subgroup differences (duo vs triple), fixed and random effects."""
+    """Tests for subgroup differences (duo vs triple), fixed and random effects, with the I² between
+    regimens (:func:`livingreview.sensitivity.i2_between`; "–" for the meta-regression test)."""
     from .randeff import CONFOUNDING_CAVEAT
 
     t = pd.DataFrame({"Analysis": sg["analysis"], "Outcome": sg["outcome"].map(review.outcome_labels),
                       "Test": sg["test"].map(TEST_TEXT), "Subgroups (trials)": sg["subgroups"],
-                      "χ²": sg["q"].round(2), "df": sg["df"], "p": sg["p"]})
+                      "χ²": sg["q"].round(2), "df": sg["df"], "p": sg["p"],
+                      "i2_between": sg["i2_between"] if "i2_between" in sg else np.nan})
     return show(t, "Tests for subgroup differences, duo vs triple therapy", "subgroups", review=review,
                 notes=[CONFOUNDING_CAVEAT])
 
