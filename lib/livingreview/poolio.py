@@ -125,7 +125,7 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
     if '"' not in text:  # no quoting: one record per physical line (line i+2 is record i)
         physical = text.splitlines()[1:]
         body = []
-        if "\x00" not in text and all(k == width - 1 for k in map(str.count, physical, repeat(","))):
+        if physical and "\x00" not in text and all(k == width - 1 for k in map(str.count, physical, repeat(","))):
             # the usual case, no blank or ragged line: the fields of each line are exactly csv's
             flat = ",".join(physical).split(",")
             transposed = [flat[j::width] for j in range(width)]
@@ -287,6 +287,25 @@ def format_column(values, kind: str) -> list[str]:
         # one C-level format call for the column; '%.10g' == format(v, '.10g'); NaN -> empty cell
         return [("" if c == "nan" else c) for c in (("%.10g\x00" * len(vals)) % vals).split("\x00")[:-1]]
     return ["" if v is None else str(v) for v in (values.tolist() if hasattr(values, "tolist") else values)]
+
+
+def format_numeric_rows(matrix: np.ndarray, kinds: str) -> list[str]:
+    """Comma-joined cells of each row of a float matrix: ``kinds[j]`` is ``"i"`` (whole numbers, as
+    :func:`format_column` writes integers) or ``"f"`` (10 significant digits, NaN an empty cell).
+
+    One C-level format call for the whole matrix: ``'%d' % x == str(int(x))`` for a whole float below
+    2**53 and ``'%.10g' % x == format(x, '.10g')``; in text made only of numbers, ``nan`` is a whole
+    cell (no number's text contains it), so it is removed in one pass.
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    n = len(matrix)
+    if not n:
+        return []
+    if matrix.shape[1] != len(kinds) or any(k not in "if" for k in kinds):
+        raise ValueError("one kind, 'i' or 'f', per column")
+    row = ",".join("%d" if k == "i" else "%.10g" for k in kinds) + "\n"
+    text = (row * n) % tuple(matrix.ravel().tolist())
+    return text.replace("nan", "").split("\n")[:-1]
 
 
 def _quote(cells: list[str]) -> list[str]:
