@@ -141,3 +141,32 @@ def test_count_too_large_is_one_line(tmp_path):
     assert len(r.stderr.splitlines()) == 2  # one problem: leading zeros are not size
     assert r.stderr.splitlines()[1].endswith("x.csv:2: column 'tac_total': '99999999999999999999' is too large "
                                              "(whole numbers must be below 1,000,000,000)")
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("3", "3")])
+def test_pool_asks_openblas_for_no_worker_threads_unless_told(tmp_path, preset, expected):
+    """Set before numpy loads OpenBLAS, never over the user's value (the pool path does no BLAS)."""
+    import os
+    import subprocess
+    import sys
+
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\na,o,1,10,2,10\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    code = ("import os, sys; from livingreview.cli import main; code = main(['pool', sys.argv[1]]); "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), file=sys.stderr); sys.exit(code)")
+    r = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines()[-1] == expected
+
+
+def test_pool_in_a_process_with_numpy_leaves_the_environment_alone(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\na,o,1,10,2,10\n")
+    assert run("pool", str(p)).returncode == 0
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
