@@ -84,3 +84,89 @@ def test_degenerate_pool_warns_on_stderr(tmp_path):
     p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\na,o,0,10,3,10\n")
     r = run("pool", str(p), "--method", "MH")
     assert r.returncode == 0 and "warning: no MH risk ratio" in r.stderr
+
+
+# ---- the fast paths give what the general ones give -----------------------------------------------------
+
+HEADER = "study_id,outcome,tac_events,tac_total,ctl_events,ctl_total,arm\n"
+BODY = ["a,o1,3,10,5,10,x", "b,o1,0,12,2,11,y", "c,o2, 4 ,20,6,20,x", "d,o2,0,9,0,9,", "e,o3,1,5,,5,y"]
+
+
+def test_plain_lines_and_the_csv_module_read_the_same(tmp_path):
+    """Plain lines are split in one call; a blank line or a quoted cell sends the file through csv."""
+    from livingreview.poolio import read_pool_csv
+
+    variants = {"plain": HEADER + "\n".join(BODY) + "\n",
+                "blank line": HEADER + "\n".join(BODY[:2] + [""] + BODY[2:]) + "\n",
+                "quoted": HEADER + "\n".join(BODY[:-1] + ['"e",o3,1,5,,5,y']) + "\n",
+                "crlf": (HEADER + "\n".join(BODY) + "\n").replace("\n", "\r\n")}
+    got = {}
+    for name, text in variants.items():
+        p = tmp_path / f"{name}.csv"
+        p.write_text(text, newline="")
+        d = read_pool_csv(p, "arm")
+        got[name] = (d.study_id, d.outcome, d.group, d.skipped, {c: v.tolist() for c, v in d.counts.items()},
+                     run("pool", str(p), "--by", "arm").stdout)
+    for name in variants:
+        assert got[name] == got["plain"], name
+    assert got["plain"][2] == ["x", "y", "x", "(missing)"] and got["plain"][3] == ["e/o3"]
+
+
+def test_format_numeric_rows_matches_format_column():
+    import numpy as np
+
+    from livingreview.poolio import format_column, format_numeric_rows
+
+    rng = np.random.default_rng(11)
+    n = 500
+    floats = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-300, 300, size=(n, 3))
+    floats[rng.random((n, 3)) < 0.2] = np.nan
+    floats[:6, 0] = [np.inf, -np.inf, -0.0, 0.0, 1 / 3, 123456789012.0]
+    ints = rng.integers(0, 10**9, size=(n, 2))
+    matrix = np.column_stack([ints[:, 0], floats[:, :2], ints[:, 1], floats[:, 2]]).astype(float)
+    kinds = "iffif"
+    expected = [",".join(r) for r in zip(*(format_column(ints[:, 0], "i"), format_column(floats[:, 0], "f"),
+                                          format_column(floats[:, 1], "f"), format_column(ints[:, 1], "i"),
+                                          format_column(floats[:, 2], "f")))]
+    assert format_numeric_rows(matrix, kinds) == expected
+    assert format_numeric_rows(np.zeros((0, 5)), kinds) == []
+
+
+def test_count_too_large_is_one_line(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\n"
+                 "a,o,1,99999999999999999999,2,10\nb,o,1,0000000010,2,10\n")
+    r = run("pool", str(p))
+    assert r.returncode == 1 and r.stdout == "" and "Traceback" not in r.stderr
+    assert len(r.stderr.splitlines()) == 2  # one problem: leading zeros are not size
+    assert r.stderr.splitlines()[1].endswith("x.csv:2: column 'tac_total': '99999999999999999999' is too large "
+                                             "(whole numbers must be below 1,000,000,000)")
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("3", "3")])
+def test_pool_asks_openblas_for_no_worker_threads_unless_told(tmp_path, preset, expected):
+    """Set before numpy loads OpenBLAS, never over the user's value (the pool path does no BLAS)."""
+    import os
+    import subprocess
+    import sys
+
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\na,o,1,10,2,10\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    code = ("import os, sys; from livingreview.cli import main; code = main(['pool', sys.argv[1]]); "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), file=sys.stderr); sys.exit(code)")
+    r = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines()[-1] == expected
+
+
+def test_pool_in_a_process_with_numpy_leaves_the_environment_alone(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    p = tmp_path / "x.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\na,o,1,10,2,10\n")
+    assert run("pool", str(p)).returncode == 0
+    assert "OPENBLAS_NUM_THREADS" not in os.environ

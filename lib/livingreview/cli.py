@@ -19,6 +19,7 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -77,8 +78,21 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _no_blas_threads() -> None:
+    """Ask OpenBLAS for no worker threads, unless the user chose a number (``OPENBLAS_NUM_THREADS``).
+
+    The pool path does no linear algebra (bincounts and elementwise ufuncs), but OpenBLAS starts a
+    worker per core when numpy loads it; on a small shared machine those threads only compete with
+    the one doing the work (about 0.1-0.25 s of CPU per run on 2 cores). The variable is read when
+    numpy is first imported, so a process that already has numpy (a test, a notebook) is untouched.
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def cmd_pool(args) -> int:
     """``livingreview pool``: numpy and the csv module only (no pandas: start-up is most of the time)."""
+    _no_blas_threads()
     from .poolio import PoolInputError, read_pool_csv
 
     forbidden = set(OUTPUT_COLUMNS) | set(RANDOM_OUTPUT_COLUMNS) | {"log_rr", "se_log_rr", "note"}
@@ -104,48 +118,50 @@ def _pool_groups(data, by: bool):
 
 
 def _pool_mh(data, args) -> int:
+    """MH rows, ordered by outcome, the overall pool first, group, method (strings in code point order).
+
+    Every pool of a method and batch (overall, or by subgroup) is computed at once by
+    :func:`mh.pool_arrays`; the rows are sorted by integer keys and written with one format call
+    for their numbers (:func:`poolio.format_numeric_rows`).
+    """
     import numpy as np
 
     from . import mh
-    from .poolio import factorize, format_column, write_columns
+    from .poolio import _quote, factorize, format_numeric_rows
 
-    methods = mh.METHODS if args.method in (None, "both") else (args.method,)
+    methods = sorted(mh.METHODS if args.method in (None, "both") else (args.method,))
     c = data.counts
     oc, outcomes = factorize(data.outcome)
-    batches = [(False, oc, list(range(len(outcomes))), [None] * len(outcomes))]
+    batches = [(0, oc, np.arange(len(outcomes)), np.zeros(len(outcomes), np.int64))]
+    groups: list[str] = []
     if args.by:
         gc, groups = factorize(data.group)
         used, codes = np.unique(oc.astype(np.int64) * len(groups) + gc, return_inverse=True)
         o_idx, g_idx = np.divmod(used, len(groups))
-        batches.append((True, codes.ravel(), o_idx.tolist(), g_idx.tolist()))
-    parts, sort_keys = [], []
-    for mi, m in enumerate(sorted(methods)):
+        batches.append((1, codes.ravel(), o_idx, g_idx))
+    keys, numbers = [], []
+    for mi, m in enumerate(methods):
         for sub, codes, o_idx, g_idx in batches:
             res = mh.pool_arrays(c["tac_events"], c["tac_total"], c["ctl_events"], c["ctl_total"], codes,
                                  len(o_idx), m)
-            names = ([f"{outcomes[o]}/{groups[g]}" for o, g in zip(o_idx, g_idx)] if sub
-                     else [outcomes[o] for o in o_idx])
-            _print_degenerate(names, res["no_rr"], res["no_ci"])
-            res["outcome"] = [outcomes[o] for o in o_idx]
-            res["group"] = [groups[g] for g in g_idx] if sub else ["all"] * len(o_idx)
-            res["method"] = [m] * len(o_idx)
-            parts.append(res)
-            sort_keys.append(np.column_stack([np.asarray(o_idx, dtype=np.int64).reshape(-1),
-                                              np.full(len(o_idx), int(sub)),
-                                              np.asarray(g_idx if sub else [0] * len(o_idx), dtype=np.int64),
-                                              np.full(len(o_idx), mi)]) if len(o_idx) else np.zeros((0, 4), int))
-    keys = np.concatenate(sort_keys) if sort_keys else np.zeros((0, 4), int)
-    # order: outcome, the overall pool first, group, method (strings in code point order)
-    order = np.lexsort(keys.T[::-1]) if len(keys) else np.zeros(0, np.intp)
-    cols = []
-    for name in OUTPUT_COLUMNS:
-        if name in ("outcome", "group", "method"):
-            flat = [x for p in parts for x in p[name]]
-            cols.append([flat[i] for i in order.tolist()])
-            continue
-        vals = np.concatenate([np.asarray(p[name]) for p in parts])[order]
-        cols.append(format_column(vals, "i" if name in _INT_OUTPUT else "f"))
-    write_columns(OUTPUT_COLUMNS, cols, sys.stdout)
+            labels = [""] * len(o_idx)  # names of the degenerate pools only
+            for i in np.flatnonzero(res["no_rr"] | res["no_ci"]).tolist():
+                labels[i] = f"{outcomes[o_idx[i]]}/{groups[g_idx[i]]}" if sub else outcomes[o_idx[i]]
+            _print_degenerate(labels, res["no_rr"], res["no_ci"])
+            keys.append(np.column_stack([o_idx, np.full(len(o_idx), sub), g_idx, np.full(len(o_idx), mi)]))
+            numbers.append(np.column_stack([res[name] for name in OUTPUT_COLUMNS[3:]]))
+    keys = np.concatenate(keys).astype(np.int64)
+    order = np.lexsort(keys.T[::-1])
+    keys = keys[order]
+    numeric = format_numeric_rows(np.concatenate(numbers)[order],
+                                  "".join("i" if name in _INT_OUTPUT else "f" for name in OUTPUT_COLUMNS[3:]))
+    # the output's outcome and group columns hold every value of these lists: quoted as whole columns
+    outcome_cells = _quote(outcomes)
+    group_cells = _quote(["all"] + groups)
+    group_of = np.where(keys[:, 1] == 1, keys[:, 2] + 1, 0)
+    rows = [f"{outcome_cells[o]},{group_cells[g]},{methods[m]},{num}"
+            for o, g, m, num in zip(keys[:, 0].tolist(), group_of.tolist(), keys[:, 3].tolist(), numeric)]
+    sys.stdout.write(",".join(_quote(OUTPUT_COLUMNS)) + "\n" + "".join(r + "\n" for r in rows))
     return 0
 
 

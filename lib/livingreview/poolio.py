@@ -18,11 +18,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
-from .safeio import UnsafeFileError, _display_path, problems_message, read_data_bytes
+from .safeio import MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes
 
 COUNT_COLUMNS = ("tac_events", "tac_total", "ctl_events", "ctl_total")
 POOL_COLUMNS = ("study_id", "outcome") + COUNT_COLUMNS
@@ -34,6 +35,8 @@ MISSING_GROUP = "(missing)"
 _MINIMUM = {"tac_events": 0, "tac_total": 1, "ctl_events": 0, "ctl_total": 1}
 _PROVENANCE = ("reported", "derived_from_percentage", "unverified", "missing")
 _INT = re.compile(r"[+-]?[0-9]+")
+#: Digits of the largest accepted count (counts are below ``MAX_INTEGER``, as in :mod:`livingreview.data`).
+_MAX_DIGITS = len(str(MAX_INTEGER)) - 1
 
 
 class PoolInputError(Exception):
@@ -117,9 +120,18 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
     width = len(header)
     rows: list[list[str]] = []
     lines: list[int] = []
+    transposed = None
     prev = 1
     if '"' not in text:  # no quoting: one record per physical line (line i+2 is record i)
-        body = list(csv.reader(text.splitlines()[1:]))
+        physical = text.splitlines()[1:]
+        body = []
+        if physical and "\x00" not in text and all(k == width - 1 for k in map(str.count, physical, repeat(","))):
+            # the usual case, no blank or ragged line: the fields of each line are exactly csv's
+            flat = ",".join(physical).split(",")
+            transposed = [flat[j::width] for j in range(width)]
+            lines = list(range(2, len(physical) + 2))
+        else:
+            body = list(csv.reader(physical))
         for i, row in enumerate(body):
             if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
                 continue
@@ -150,12 +162,13 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
     idx = {c: header.index(c) for c in header}
     checked = [c for c in header if c in POOL_COLUMNS or c in ("provenance", "source")]
     found: list[tuple[int, int, int, str]] = []
-    n = len(rows)
-    transposed = list(zip(*rows)) if rows else [()] * width
+    n = len(lines)
+    if transposed is None:
+        transposed = list(zip(*rows)) if rows else [()] * width
     cols: dict[str, list] = {}
     for c in header:
         if c in checked or c == by:
-            cols[c] = [x.strip() for x in transposed[idx[c]]]
+            cols[c] = list(map(str.strip, transposed[idx[c]]))
     values: dict[str, list] = {}
     arrays: dict[str, np.ndarray] = {}
     for c in checked:
@@ -163,8 +176,9 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
         if c in COUNT_COLUMNS:
             lo = _MINIMUM[c]
             joined = "".join(cells)
-            if n and all(cells) and joined.isascii() and joined.isdigit():  # fast path: plain whole numbers
-                arr = np.array(cells).astype(np.int64) if n else np.zeros(0, np.int64)
+            if (n and all(cells) and joined.isascii() and joined.isdigit()  # fast path: plain, short whole numbers
+                    and max(map(len, cells)) <= _MAX_DIGITS):
+                arr = np.array(list(map(int, cells)), dtype=float)
                 for i in np.flatnonzero(arr < lo):
                     found.append((int(i), ci, 4, _problem(shown, lines[i], c, f"{cells[i]} is below the minimum {lo}")))
                 arrays[c] = arr
@@ -176,11 +190,17 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
                 if not _INT.fullmatch(v):
                     found.append((i, ci, 1, _problem(shown, lines[i], c, f"'{v}' is not a whole number (expected integer)")))
                     continue
+                if len(v.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+                    found.append((i, ci, 1, _problem(shown, lines[i], c, f"'{v}' is too large (whole numbers must be "
+                                                                         f"below {MAX_INTEGER:,})")))
+                    continue
                 x = int(v)
                 out[i] = x
                 if x < lo:
                     found.append((i, ci, 4, _problem(shown, lines[i], c, f"{v} is below the minimum {lo}")))
             values[c] = out
+        elif c != "provenance" and all(cells):  # fast path: every cell present
+            values[c] = cells
         else:
             for i, v in enumerate(cells):
                 if not v:
@@ -196,7 +216,11 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
     problems += [p for *_, p in sorted(found, key=lambda t: t[:3])]
 
     first: dict[tuple, int] = {}
-    for s, o, line in zip(values["study_id"], values["outcome"], lines):
+    sid, oid = values["study_id"], values["outcome"]
+    # fast path: no key twice (distinct joined strings imply distinct pairs)
+    unique = len(set(sid)) == n or (None not in sid and None not in oid
+                                    and len(set(map("\x00".join, zip(sid, oid)))) == n)
+    for s, o, line in ([] if unique else zip(sid, oid, lines)):
         if s is None or o is None:
             continue
         if (s, o) in first:
@@ -222,7 +246,7 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
     counts = {c: arrays[c] if keep is None else arrays[c][keep] for c in COUNT_COLUMNS}
     group = None
     if by:
-        group = [g or MISSING_GROUP for g in cols[by]]
+        group = cols[by] if all(cols[by]) else [g or MISSING_GROUP for g in cols[by]]
         if keep is not None:
             group = [group[i] for i in keep]
     return PoolInput(study, outcome, counts, group, skipped)
@@ -263,6 +287,25 @@ def format_column(values, kind: str) -> list[str]:
         # one C-level format call for the column; '%.10g' == format(v, '.10g'); NaN -> empty cell
         return [("" if c == "nan" else c) for c in (("%.10g\x00" * len(vals)) % vals).split("\x00")[:-1]]
     return ["" if v is None else str(v) for v in (values.tolist() if hasattr(values, "tolist") else values)]
+
+
+def format_numeric_rows(matrix: np.ndarray, kinds: str) -> list[str]:
+    """Comma-joined cells of each row of a float matrix: ``kinds[j]`` is ``"i"`` (whole numbers, as
+    :func:`format_column` writes integers) or ``"f"`` (10 significant digits, NaN an empty cell).
+
+    One C-level format call for the whole matrix: ``'%d' % x == str(int(x))`` for a whole float below
+    2**53 and ``'%.10g' % x == format(x, '.10g')``; in text made only of numbers, ``nan`` is a whole
+    cell (no number's text contains it), so it is removed in one pass.
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    n = len(matrix)
+    if not n:
+        return []
+    if matrix.shape[1] != len(kinds) or any(k not in "if" for k in kinds):
+        raise ValueError("one kind, 'i' or 'f', per column")
+    row = ",".join("%d" if k == "i" else "%.10g" for k in kinds) + "\n"
+    text = (row * n) % tuple(matrix.ravel().tolist())
+    return text.replace("nan", "").split("\n")[:-1]
 
 
 def _quote(cells: list[str]) -> list[str]:
