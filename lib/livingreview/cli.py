@@ -51,11 +51,33 @@ below 1). Prediction intervals use t with k-1 df and are empty for k < 3. Groups
 with fewer than two estimable studies give no row (named on stderr).
 """
 
-OUTPUT_COLUMNS = ["outcome", "group", "method", "k", "tac_events", "tac_total", "ctl_events", "ctl_total",
-                  "rr", "ci_low", "ci_high", "z", "p", "q", "q_df", "q_p", "i2"]
-#: Columns of ``pool --random`` (exactly these, in this order).
-RANDOM_OUTPUT_COLUMNS = ["outcome", "group", "tau2_method", "ci_method", "k", "rr", "ci_low", "ci_high", "tau2",
-                         "i2", "pi_low", "pi_high"]
+#: The command line's key columns (its ``group`` is the results files' ``subgroup``). The full output
+#: contracts are ``OUTPUT_COLUMNS`` (MH rows: these + :data:`livingreview.mh.POOLED_COLUMNS`) and
+#: ``RANDOM_OUTPUT_COLUMNS`` (``outcome, group`` + :data:`livingreview.randeff.RE_RESULT_COLUMNS`),
+#: built from those single declarations when first asked for (numpy and scipy load only for ``pool``).
+KEY_COLUMNS = ["outcome", "group", "method"]
+
+
+def _output_columns() -> list[str]:
+    from .mh import POOLED_COLUMNS
+
+    return KEY_COLUMNS + POOLED_COLUMNS
+
+
+def _random_output_columns() -> list[str]:
+    from .randeff import RE_RESULT_COLUMNS
+
+    return KEY_COLUMNS[:2] + RE_RESULT_COLUMNS
+
+
+def __getattr__(name: str):
+    if name == "OUTPUT_COLUMNS":
+        return _output_columns()
+    if name == "RANDOM_OUTPUT_COLUMNS":
+        return _random_output_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _INT_OUTPUT = {"k", "tac_events", "tac_total", "ctl_events", "ctl_total"}
 
 
@@ -95,6 +117,7 @@ def cmd_pool(args) -> int:
     _no_blas_threads()
     from .poolio import PoolInputError, read_pool_csv
 
+    OUTPUT_COLUMNS, RANDOM_OUTPUT_COLUMNS = _output_columns(), _random_output_columns()
     forbidden = set(OUTPUT_COLUMNS) | set(RANDOM_OUTPUT_COLUMNS) | {"log_rr", "se_log_rr", "note"}
     try:
         data = read_pool_csv(args.file, args.by, forbidden)
@@ -124,6 +147,7 @@ def _pool_mh(data, args) -> int:
     :func:`mh.pool_arrays`; the rows are sorted by integer keys and written with one format call
     for their numbers (:func:`poolio.format_numeric_rows`).
     """
+    columns = _output_columns()
     import numpy as np
 
     from . import mh
@@ -149,19 +173,19 @@ def _pool_mh(data, args) -> int:
                 labels[i] = f"{outcomes[o_idx[i]]}/{groups[g_idx[i]]}" if sub else outcomes[o_idx[i]]
             _print_degenerate(labels, res["no_rr"], res["no_ci"])
             keys.append(np.column_stack([o_idx, np.full(len(o_idx), sub), g_idx, np.full(len(o_idx), mi)]))
-            numbers.append(np.column_stack([res[name] for name in OUTPUT_COLUMNS[3:]]))
+            numbers.append(np.column_stack([res[name] for name in columns[3:]]))
     keys = np.concatenate(keys).astype(np.int64)
     order = np.lexsort(keys.T[::-1])
     keys = keys[order]
     numeric = format_numeric_rows(np.concatenate(numbers)[order],
-                                  "".join("i" if name in _INT_OUTPUT else "f" for name in OUTPUT_COLUMNS[3:]))
+                                  "".join("i" if name in _INT_OUTPUT else "f" for name in columns[3:]))
     # the output's outcome and group columns hold every value of these lists: quoted as whole columns
     outcome_cells = _quote(outcomes)
     group_cells = _quote(["all"] + groups)
     group_of = np.where(keys[:, 1] == 1, keys[:, 2] + 1, 0)
     rows = [f"{outcome_cells[o]},{group_cells[g]},{methods[m]},{num}"
             for o, g, m, num in zip(keys[:, 0].tolist(), group_of.tolist(), keys[:, 3].tolist(), numeric)]
-    sys.stdout.write(",".join(_quote(OUTPUT_COLUMNS)) + "\n" + "".join(r + "\n" for r in rows))
+    sys.stdout.write(",".join(_quote(columns)) + "\n" + "".join(r + "\n" for r in rows))
     return 0
 
 
@@ -176,6 +200,7 @@ def _print_degenerate(labels, no_rr, no_ci) -> None:
 
 
 def _pool_random(data, args) -> int:
+    columns = _random_output_columns()
     import numpy as np
 
     from . import mh, randeff
@@ -202,7 +227,7 @@ def _pool_random(data, args) -> int:
                     r = randeff.random_effects(y[idx], v[idx], args.random, cm)
                     out.append(((key[0], kind != "all", group, randeff.CI_METHODS.index(cm)),
                                 [key[0], group, args.random, cm, r["k"]] +
-                                [r[n] for n in RANDOM_OUTPUT_COLUMNS[5:]]))
+                                [r[n] for n in columns[5:]]))
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     if too_few:
@@ -211,10 +236,10 @@ def _pool_random(data, args) -> int:
               + (" ..." if len(too_few) > 20 else ""), file=sys.stderr)
     out.sort(key=lambda t: t[0])
     cols = []
-    for j, name in enumerate(RANDOM_OUTPUT_COLUMNS):
+    for j, name in enumerate(columns):
         vals = [row[j] for _, row in out]
         cols.append(format_column(vals, "f" if j >= 5 else "i"))
-    write_columns(RANDOM_OUTPUT_COLUMNS, cols, sys.stdout)
+    write_columns(columns, cols, sys.stdout)
     return 0
 
 

@@ -59,10 +59,10 @@ RESOURCE_TABLES = {TABLE_FILES.get(n, n): n for n in TABLES}
 from .screening_vocab import DECISIONS, EXCLUSION_REASONS, STAGES, STATUS_OF_DECISION  # noqa: E402,F401
 
 
-#: Count columns of ``outcomes.csv``: the 2x2 table of one study and outcome.
-COUNT_COLUMNS = ("tac_events", "tac_total", "ctl_events", "ctl_total")
-#: The columns every file given to ``livingreview pool`` must have.
-POOL_COLUMNS = ("study_id", "outcome") + COUNT_COLUMNS
+#: Count columns of ``outcomes.csv`` (the 2x2 table of one study and outcome) and the columns of a
+#: ``livingreview pool`` input: declared once, in :mod:`livingreview.mh` and :mod:`livingreview.poolio`.
+from .mh import COUNT_COLUMNS  # noqa: E402,F401
+from .poolio import POOL_COLUMNS  # noqa: E402,F401
 
 #: Every data file read in this process (for the staleness record of notebooks).
 FILES_READ: set[Path] = set()

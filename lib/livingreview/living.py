@@ -34,7 +34,6 @@ import csv
 import datetime as dt
 import io
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +42,7 @@ import pandas as pd
 
 from . import mh
 from .fmt import fmt_rr
+from . import pools
 from .pools import PRIMARY, has_counts, pooled_estimates, trial_rows
 from .data import DATA_DIR, Problem, load_review, validate
 from .search import register_for_added_trial
@@ -495,8 +495,7 @@ def cumulative(review, outcome: str, analysis: str = "efficacy", method: str = P
     rows = trial_rows(review, analysis)
     rows = rows[(rows["outcome"] == outcome) & has_counts(rows)].sort_values(["year", "study_id"])
     out = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mh.DegeneratePoolWarning)
+    with pools.quiet():
         for year in sorted(rows["year"].unique()):
             sub = rows[rows["year"] <= year]
             r = mh.pool(sub, None, method).iloc[0]

@@ -82,11 +82,10 @@ METHODS = ("MH", "MH-cc")
 MISSING = ("raise", "drop")
 
 #: Columns of a pooled result, in order (the CLI's output adds outcome, group, method in front).
-POOLED_COLUMNS = [
-    "k", "tac_events", "tac_total", "ctl_events", "ctl_total",
-    "rr", "ci_low", "ci_high", "z", "p", "q", "q_df", "q_p", "i2",
-]
-_COUNTS = ["tac_events", "tac_total", "ctl_events", "ctl_total"]
+#: The four counts of one study's 2x2 table (the input columns of every pool; declared once here).
+COUNT_COLUMNS = ("tac_events", "tac_total", "ctl_events", "ctl_total")
+POOLED_COLUMNS = ["k", *COUNT_COLUMNS, "rr", "ci_low", "ci_high", "z", "p", "q", "q_df", "q_p", "i2"]
+_COUNTS = list(COUNT_COLUMNS)
 
 
 def norm_quantile(p) -> float:

@@ -25,7 +25,9 @@ import numpy as np
 
 from .safeio import MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes
 
-COUNT_COLUMNS = ("tac_events", "tac_total", "ctl_events", "ctl_total")
+from .mh import COUNT_COLUMNS  # noqa: E402
+
+#: The columns every file given to ``livingreview pool`` must have.
 POOL_COLUMNS = ("study_id", "outcome") + COUNT_COLUMNS
 #: Largest input accepted by ``livingreview pool`` (bytes).
 MAX_BYTES = 200 * 1024 * 1024

@@ -57,8 +57,9 @@ from . import mh
 TAU2_METHODS = ("DL", "REML", "PM")
 CI_METHODS = ("z", "hksj", "hksj_modified")
 PI_DF = ("k-1", "k-2")
-RE_COLUMNS = ["outcome", "subgroup", "tau2_method", "ci_method", "k", "rr", "ci_low", "ci_high", "tau2", "i2",
-              "pi_low", "pi_high", "note"]
+#: What one random-effects pool reports (declared once: results files and ``pool --random`` use it).
+RE_RESULT_COLUMNS = ["tau2_method", "ci_method", "k", "rr", "ci_low", "ci_high", "tau2", "i2", "pi_low", "pi_high"]
+RE_COLUMNS = ["outcome", "subgroup", *RE_RESULT_COLUMNS, "note"]
 #: Why a pool has no prediction interval.
 NO_PI_NOTE = "no prediction interval with fewer than 3 studies"
 POINT_CI_NOTE = "classic Knapp-Hartung interval has zero width (studies agree exactly); not a result"

@@ -17,13 +17,13 @@ alternative value of an ambiguous count (``data/ambiguous_counts.csv``) gives.
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from . import mh
 from .fmt import fmt_rr
+from . import pools
 from .pools import EDITION_2016, PRIMARY, has_counts, trial_rows
 from .data import Review
 
@@ -45,8 +45,7 @@ def contributing_rows(review: Review, analysis: str, outcome: str, subgroup: str
 
 
 def _pool_one(rows: pd.DataFrame) -> pd.Series:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mh.DegeneratePoolWarning)
+    with pools.quiet():
         return mh.pool(rows, None, PRIMARY).iloc[0]
 
 

@@ -7,7 +7,7 @@
 ``random_effects.csv``         every pool of 2+ trials by τ² method (DL, REML, PM) and CI (z, hksj, hksj_modified).
 
 The column contract of ``pooled_estimates*.csv`` is :data:`POOLED_ESTIMATES_COLUMNS` (its
-``subgroup`` is the command line's ``group``; that one is :data:`livingreview.cli.OUTPUT_COLUMNS`).
+``subgroup`` is the command line's ``group``; that one is ``livingreview.cli.OUTPUT_COLUMNS``).
 """
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ Regimen is confounded with the comparator (:data:`livingreview.randeff.CONFOUNDI
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -60,8 +59,7 @@ def leave_one_out(rows, method: str = "MH-cc"):
     if not parts:
         return pd.DataFrame(columns=["outcome", "omitted", "k", "rr", "ci_low", "ci_high", "i2"])
     stacked = pd.concat(parts, ignore_index=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mh.DegeneratePoolWarning)
+    with pools.quiet():
         res = mh.pool(stacked, ["outcome", "omitted"], method)
     return res[["outcome", "omitted", "k", "rr", "ci_low", "ci_high", "i2"]]
 
