@@ -48,8 +48,8 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
                    & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
         row = {"Outcome": labels.loc[outcome, "label"], "outcome": outcome}
         down = g[g["downgrade"] > 0]
-        notes = [f"{DOMAIN_TEXT[d]} (−{int(n)}): {r}" for d, n, r in zip(down["domain"], down["downgrade"],
-                                                                         down["reason"])]
+        notes = [f"{DOMAIN_TEXT[d]} (−{int(n)}): {str(r).rstrip('.')}"
+                 for d, n, r in zip(down["domain"], down["downgrade"], down["reason"])]
         if p.empty or pd.isna(p["rr"].iloc[0]):
             row.update({"№ participants (studies)": "no trial with counts", "Relative effect (95% CI)": "–",
                         "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
@@ -80,7 +80,7 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
                                        f"{min(acr * hi, 1) * 1000:.0f})"),
             "Certainty": f"{SYMBOLS[level]} {level}",
             "Comments": comment(level, lo, hi, labels.loc[outcome, "label"]),
-            "Footnotes": "; ".join(notes) if notes else "not downgraded",
+            "Footnotes": "; ".join(notes) + "." if notes else "not downgraded",
             "level": level,
         })
         rows.append(row)

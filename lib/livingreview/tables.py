@@ -97,6 +97,10 @@ class Labels:
         return out
 
 
+#: A text cell longer than this (characters) gets a wider column (``lr-long``: a sentence, not a word).
+LONG_CELL = 60
+
+
 @dataclass
 class DisplayTable:
     """A styled table: ``frame`` holds the displayed strings, ``footnotes`` the moved texts.
@@ -123,6 +127,7 @@ class DisplayTable:
                f"#{tid} th,#{tid} td{{padding:0.3em 0.7em;border-bottom:1px solid #ddd;vertical-align:top;"
                f"text-align:left}}#{tid} td.lr-num,#{tid} th.lr-num{{text-align:right;white-space:nowrap}}"
                f"#{tid} td.lr-text{{min-width:8em;overflow-wrap:normal;word-break:normal}}"
+               f"#{tid} td.lr-long{{min-width:14em}}"
                f"#{tid} caption{{caption-side:top;text-align:left;font-weight:bold;padding:0.3em 0}}</style>",
                f'<table class="lr-table" id="{tid}">']
         if self.caption:
@@ -135,7 +140,8 @@ class DisplayTable:
         for row in self.frame.itertuples(index=False):
             out.append("<tr>")
             for val, num in zip(row, self.numeric):
-                cls = "lr-num" if num else "lr-text"
+                cls = "lr-num" if num else ("lr-text lr-long" if isinstance(val, str) and len(val) > LONG_CELL
+                                            else "lr-text")
                 out.append(f'<td class="{cls}">{_cell_html(val)}</td>')
             out.append("</tr>")
         out.append("</tbody></table>")
@@ -640,6 +646,8 @@ def subgroup_differences(sg: pd.DataFrame, review) -> DisplayTable:
                       "Test": sg["test"].map(TEST_TEXT), "Subgroups (trials)": sg["subgroups"],
                       "χ²": sg["q"].round(2), "df": sg["df"], "p": sg["p"],
                       "i2_between": sg["i2_between"] if "i2_between" in sg else np.nan})
+    if sg["analysis"].nunique() == 1:  # one analysis: named in the caption, not in every row
+        t = t.drop(columns="Analysis")
     return show(t, "Tests for subgroup differences, duo vs triple therapy", "subgroups", review=review,
                 notes=[CONFOUNDING_CAVEAT])
 

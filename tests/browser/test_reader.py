@@ -17,7 +17,9 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1300, "height": 900}
 #: Pages screenshotted at both widths (file-name fragments; the first page found for each is used).
 SCREENSHOTS = {"landing": "intro", "summary-of-findings": "summary", "efficacy": "efficacy",
-               "reproduction": "reproduction"}
+               "reproduction": "reproduction", "included-studies": "included-studies", "beyond-2016": "beyond",
+               "discussion": "discussion", "living-update": "living-update", "background": "background",
+               "methods": "methods"}
 
 
 def machine_names() -> set[str]:
