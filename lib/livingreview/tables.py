@@ -125,7 +125,7 @@ class DisplayTable:
         out = [f'<div class="lr-table-wrap" id="{tid}-wrap" style="overflow-x:auto;max-width:100%;">',
                f"<style>#{tid}{{border-collapse:collapse;margin:0.5em 0;font-size:0.9em}}"
                f"#{tid} th,#{tid} td{{padding:0.3em 0.7em;border-bottom:1px solid #ddd;vertical-align:top;"
-               f"text-align:left}}#{tid} td.lr-num,#{tid} th.lr-num{{text-align:right;white-space:nowrap}}"
+               f"text-align:left}}#{tid} td.lr-num,#{tid} th.lr-num{{text-align:right}}#{tid} td.lr-num{{white-space:nowrap}}"
                f"#{tid} td.lr-text{{min-width:8em;overflow-wrap:normal;word-break:normal}}"
                f"#{tid} td.lr-long{{min-width:14em}}"
                f"#{tid} caption{{caption-side:top;text-align:left;font-weight:bold;padding:0.3em 0}}</style>",
