@@ -170,3 +170,19 @@ def test_pool_in_a_process_with_numpy_leaves_the_environment_alone(tmp_path, mon
     p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\na,o,1,10,2,10\n")
     assert run("pool", str(p)).returncode == 0
     assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
+@pytest.mark.parametrize("random", [False, True], ids=["mh", "random"])
+def test_line_breaks_inside_names_are_quoted(tmp_path, random):
+    """An outcome or group holding a line break (legal inside a quoted CSV cell) is written quoted,
+    so the output is still one row per pool when read back."""
+    p = tmp_path / "odd.csv"
+    p.write_text('study_id,outcome,tac_events,tac_total,ctl_events,ctl_total,arm\n'
+                 's1,"complete\nresponse",5,20,3,20,"a\rb"\ns2,"complete\nresponse",6,20,4,20,"a\rb"\n',
+                 encoding="utf-8", newline="")
+    args = ["pool", str(p), "--by", "arm"] + (["--random", "DL"] if random else [])
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(io.StringIO(r.stdout), keep_default_na=False)
+    assert set(out["outcome"]) == {"complete\nresponse"}
+    assert set(out["group"]) == {"all", "a\rb"}

@@ -59,10 +59,9 @@ RESOURCE_TABLES = {TABLE_FILES.get(n, n): n for n in TABLES}
 from .screening_vocab import DECISIONS, EXCLUSION_REASONS, STAGES, STATUS_OF_DECISION  # noqa: E402,F401
 
 
-#: Count columns of ``outcomes.csv`` (the 2x2 table of one study and outcome) and the columns of a
-#: ``livingreview pool`` input: declared once, in :mod:`livingreview.mh` and :mod:`livingreview.poolio`.
+#: Count columns of ``outcomes.csv`` (the 2x2 table of one study and outcome): declared once, in
+#: :mod:`livingreview.mh`. The columns of a ``livingreview pool`` input are ``poolio.POOL_COLUMNS``.
 from .mh import COUNT_COLUMNS  # noqa: E402,F401
-from .poolio import POOL_COLUMNS  # noqa: E402,F401
 
 #: Every data file read in this process (for the staleness record of notebooks).
 FILES_READ: set[Path] = set()
@@ -793,6 +792,8 @@ def read_pool_input(path: Path | str, by: str | None = None) -> pd.DataFrame:
     study and outcome vocabularies are not (any outcome name may be pooled).
     Raises :class:`DataError` with every problem.
     """
+    from .poolio import POOL_COLUMNS
+
     problems: list[Problem] = []
     schema = load_schema("outcomes")
     required = POOL_COLUMNS + ((by,) if by else ())

@@ -311,17 +311,19 @@ def format_numeric_rows(matrix: np.ndarray, kinds: str) -> list[str]:
 
 
 def _quote(cells: list[str]) -> list[str]:
+    """CSV cells, quoted where needed: a comma, a quote or a line break (``\n`` or ``\r``) inside."""
     joined = "\x00".join(cells)
-    if "," not in joined and '"' not in joined and "\n" not in joined:
+    if "," not in joined and '"' not in joined and "\n" not in joined and "\r" not in joined:
         return cells
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="")
+    # the csv module quotes a line break only when it is part of the line terminator
+    w = csv.writer(buf, lineterminator="\r\n")
     out = []
     for c in cells:
         buf.seek(0)
         buf.truncate()
         w.writerow([c])
-        out.append(buf.getvalue())
+        out.append(buf.getvalue()[:-2])
     return out
 
 
