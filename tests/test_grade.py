@@ -38,7 +38,6 @@ def test_summary_of_findings_risks():
 
 def test_participants_include_double_zero_trials():
     review = lr.load_review(tables=["outcomes", "grade"])
-    pooled = pools.pooled_estimates(review)
     extra = review.outcomes.iloc[[0]].copy()
     sid = review.outcomes.loc[review.outcomes["outcome"] == "partial_response", "study_id"].iloc[0]
     row = review.outcomes[(review.outcomes["study_id"] == sid) & (review.outcomes["outcome"] == "partial_response")]

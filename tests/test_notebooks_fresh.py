@@ -4,7 +4,6 @@ A notebook is stale when its code cells, a data file it read, or lib/livingrevie
 after its last execution by `livingreview execute` (see livingreview.notebooks). A data edit
 without re-execution therefore fails here, with the command that fixes it.
 """
-import json
 
 import nbformat
 import pandas as pd

@@ -78,9 +78,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_INT_OUTPUT = {"k", "tac_events", "tac_total", "ctl_events", "ctl_total"}
-
-
 def _fail(exc) -> int:
     print(str(exc), file=sys.stderr)
     return 1
@@ -117,8 +114,7 @@ def cmd_pool(args) -> int:
     _no_blas_threads()
     from .poolio import PoolInputError, read_pool_csv
 
-    OUTPUT_COLUMNS, RANDOM_OUTPUT_COLUMNS = _output_columns(), _random_output_columns()
-    forbidden = set(OUTPUT_COLUMNS) | set(RANDOM_OUTPUT_COLUMNS) | {"log_rr", "se_log_rr", "note"}
+    forbidden = set(_output_columns()) | set(_random_output_columns()) | {"log_rr", "se_log_rr", "note"}
     try:
         data = read_pool_csv(args.file, args.by, forbidden)
     except PoolInputError as exc:
@@ -147,11 +143,13 @@ def _pool_mh(data, args) -> int:
     :func:`mh.pool_arrays`; the rows are sorted by integer keys and written with one format call
     for their numbers (:func:`poolio.format_numeric_rows`).
     """
-    columns = _output_columns()
     import numpy as np
 
     from . import mh
     from .poolio import _quote, factorize, format_numeric_rows
+
+    columns = _output_columns()
+    whole = {"k", *mh.COUNT_COLUMNS}  # printed as integers
 
     methods = sorted(mh.METHODS if args.method in (None, "both") else (args.method,))
     c = data.counts
@@ -178,7 +176,7 @@ def _pool_mh(data, args) -> int:
     order = np.lexsort(keys.T[::-1])
     keys = keys[order]
     numeric = format_numeric_rows(np.concatenate(numbers)[order],
-                                  "".join("i" if name in _INT_OUTPUT else "f" for name in columns[3:]))
+                                  "".join("i" if name in whole else "f" for name in columns[3:]))
     # the output's outcome and group columns hold every value of these lists: quoted as whole columns
     outcome_cells = _quote(outcomes)
     group_cells = _quote(["all"] + groups)
@@ -200,11 +198,12 @@ def _print_degenerate(labels, no_rr, no_ci) -> None:
 
 
 def _pool_random(data, args) -> int:
-    columns = _random_output_columns()
     import numpy as np
 
     from . import mh, randeff
     from .poolio import format_column, write_columns
+
+    columns = _random_output_columns()
 
     c = data.counts
     st = mh.study_arrays(c["tac_events"], c["tac_total"], c["ctl_events"], c["ctl_total"], "MH-cc")
@@ -241,14 +240,6 @@ def _pool_random(data, args) -> int:
         cols.append(format_column(vals, "f" if j >= 5 else "i"))
     write_columns(columns, cols, sys.stdout)
     return 0
-
-
-def write_csv(frame, stream) -> None:
-    """Write a result frame as CSV: floats with 10 significant digits, NaN as an empty cell."""
-    from .poolio import format_column, write_columns
-
-    write_columns(list(frame.columns), [format_column(frame[c].to_numpy(), frame[c].dtype.kind)
-                                        for c in frame.columns], stream)
 
 
 def _cmd_pool_checked(args) -> int:

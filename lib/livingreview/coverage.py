@@ -22,12 +22,10 @@ living review (every study); ``edition=2016`` the studies with ``added_in <= 201
 """
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from . import pools
-from .data import COUNT_COLUMNS, Review
+from .data import Review
 from .pools import ANALYSES, EDITION_2016
 #: Mark shown in the grid for each provenance.
 SYMBOLS = {"reported": "✓", "derived_from_percentage": "‡", "unverified": "†", "missing": "✗"}
@@ -70,7 +68,7 @@ def coverage_cells(review: Review, edition: int | None = None, analyses=ANALYSES
     if not parts:
         return pd.DataFrame(columns=cols)
     cells = pd.concat(parts, ignore_index=True)
-    cells["has_counts"] = cells[list(COUNT_COLUMNS)].notna().all(axis=1)
+    cells["has_counts"] = pools.has_counts(cells)
     # a row that lacks counts is missing whatever its provenance says (validation forbids this anyway)
     cells.loc[~cells["has_counts"], "provenance"] = "missing"
     cells["mark"] = cells["provenance"].map(SYMBOLS)

@@ -18,14 +18,16 @@ import datetime as _dt
 import hashlib
 import io
 import json
-import os
-import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+# Count columns of outcomes.csv (the 2x2 table of one study and outcome) are declared once, in mh.
+from .mh import COUNT_COLUMNS
+from .safeio import MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes
+from .screening_vocab import DECISIONS, STATUS_OF_DECISION
 
 #: Repository root (the package is installed in editable mode from ``lib/``).
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,13 +57,6 @@ TABLE_FILES = {"search_records": "search/records", "searches": "search/searches"
                "search_screening": "search/screening"}
 #: Table name of each resource a schema's ``foreignKeys`` may reference (its file without ``.csv``).
 RESOURCE_TABLES = {TABLE_FILES.get(n, n): n for n in TABLES}
-
-from .screening_vocab import DECISIONS, EXCLUSION_REASONS, STAGES, STATUS_OF_DECISION  # noqa: E402,F401
-
-
-#: Count columns of ``outcomes.csv`` (the 2x2 table of one study and outcome): declared once, in
-#: :mod:`livingreview.mh`. The columns of a ``livingreview pool`` input are ``poolio.POOL_COLUMNS``.
-from .mh import COUNT_COLUMNS  # noqa: E402,F401
 
 #: Every data file read in this process (for the staleness record of notebooks).
 FILES_READ: set[Path] = set()
@@ -98,9 +93,6 @@ class Table:
     path: Path
     frame: pd.DataFrame
     lines: list[int] = field(default_factory=list)
-
-
-from .safeio import MAX_DATA_BYTES, MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes  # noqa: E402,F401
 
 
 class TextError(ValueError):
@@ -537,8 +529,6 @@ class Review:
         >>> review.code_labels("regimen")  # doctest: +SKIP
         {'duo': 'TAC + steroids (duo)', 'triple': 'TAC + MMF + steroids (triple)', 'mizoribine': ...}
         """
-        if self.labels is None:  # a review loaded without labels.csv (load_review(tables=[...])): read it now
-            self.labels = load_review(self.data_dir, tables=("labels",)).labels
         schema = load_schema(TABLE_FILES.get(table, table), self.data_dir)
         field = next(f for f in schema["fields"] if f["name"] == column)
         if self.labels is None:  # loaded on first use (validated like any table)
@@ -733,8 +723,6 @@ def check_search_tables(records, screening, searches, studies, register, problem
                                         f"'{r.study_id}' ({r.status}) has no full-text decision in search/screening.csv"))
 
 
-
-
 def _check_ambiguous(amb: Table, outcomes: Table, problems: list[Problem]) -> None:
     """The ``used`` value must be the first alternative and equal the count in outcomes.csv."""
     shown = _display_path(amb.path)
@@ -783,28 +771,6 @@ def load_review(data_dir: Path | str = DATA_DIR, tables=None) -> Review:
     if problems:
         raise DataError(problems)
     return Review(data_dir=data_dir, **{ATTRIBUTES[k]: v.frame for k, v in loaded.items() if v is not None})
-
-
-def read_pool_input(path: Path | str, by: str | None = None) -> pd.DataFrame:
-    """Read any CSV with the first six columns of ``outcomes.csv`` for pooling.
-
-    Types, non-negative counts, events <= total and ragged lines are checked; the
-    study and outcome vocabularies are not (any outcome name may be pooled).
-    Raises :class:`DataError` with every problem.
-    """
-    from .poolio import POOL_COLUMNS
-
-    problems: list[Problem] = []
-    schema = load_schema("outcomes")
-    required = POOL_COLUMNS + ((by,) if by else ())
-    table = read_table(
-        path, schema, problems=problems, required_columns=required, allow_extra_columns=True, check_constraints=True
-    )
-    if table is not None:
-        check_counts(table, problems, provenance=False)
-    if problems:
-        raise DataError(problems)
-    return table.frame
 
 
 def file_digest(path: Path | str) -> str:

@@ -5,8 +5,6 @@ own. To find where a number on a page comes from, grep its glue key here.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from . import grade, pools, sensitivity

@@ -44,7 +44,8 @@ from . import mh
 from .fmt import fmt_rr
 from . import pools
 from .pools import PRIMARY, has_counts, pooled_estimates, trial_rows
-from .data import DATA_DIR, Problem, load_review, validate
+from .data import DATA_DIR, Problem, validate
+from .safeio import MAX_INTEGER, UnsafeFileError, read_data_bytes
 from .search import register_for_added_trial
 
 ARM_KEYS = {"label", "events", "total"}
@@ -78,7 +79,6 @@ def _columns_of(content: bytes) -> list[str]:
 
 
 def _columns(path: Path) -> list[str]:
-    from .data import read_data_bytes
 
     return _columns_of(read_data_bytes(path, path.parent))
 
@@ -98,7 +98,7 @@ def _load_yaml(path: Path):
     from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-    from .data import TextError, UnsafeFileError, decode_text, read_data_bytes
+    from .data import TextError, decode_text
 
     where = str(path)
 
@@ -203,7 +203,6 @@ def _whole(value):
 
 def _check_arm(a: dict, name: str, where: str, line: int | None, problems: list[Problem]) -> bool:
     """Validate one arm like a row of outcomes.csv; ``name`` says which arm in the messages."""
-    from .data import MAX_INTEGER
 
     ok = True
     for key in ("events", "total"):
@@ -373,7 +372,6 @@ def _append_rows(original: bytes, rows: list[dict]) -> bytes:
 
 def _append_csv(path: Path, rows: list[dict]) -> bytes:
     """The bytes of ``path`` with ``rows`` appended (columns in the file's order, its line endings)."""
-    from .data import read_data_bytes
 
     return _append_rows(read_data_bytes(path, path.parent), rows)
 

@@ -159,8 +159,8 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
     put(x_tac, -1.2, "TAC\nEvents/Total", ha="right", **head)
     put(x_ctl, -1.2, "Control\nEvents/Total", ha="right", **head)
     put(x_w, -1.2, "Weight\n(%)", ha="right", **head)
-    put(x_rr, -1.2, f"Risk Ratio\nM-H, Fixed, 95% CI", **head)
-    ax.text(0.5, -1.2, f"Risk Ratio\nM-H, Fixed, 95% CI", transform=transforms.blended_transform_factory(
+    put(x_rr, -1.2, "Risk Ratio\nM-H, Fixed, 95% CI", **head)
+    ax.text(0.5, -1.2, "Risk Ratio\nM-H, Fixed, 95% CI", transform=transforms.blended_transform_factory(
         ax.transAxes, ax.transData), ha="center", va="center", **head)
 
     weights = studies["weight_all"] if show_overall and len(groups) > 1 else studies["weight"]

@@ -5,8 +5,8 @@ analyses, so it reads its CSV with the :mod:`csv` module into numpy arrays and
 writes its result with :mod:`csv` too; pandas (about 1 s to import here) is never
 imported on this path.
 
-The checks and messages are those of :func:`livingreview.data.read_pool_input`
-(the ``outcomes`` Table Schema: required ``study_id`` and ``outcome``, whole
+The checks and messages are those of :mod:`livingreview.data` for
+``outcomes.csv`` (the ``outcomes`` Table Schema: required ``study_id`` and ``outcome``, whole
 non-negative counts, totals ≥ 1, events ≤ total, no ragged line, unique
 (study_id, outcome)), plus checks of the file itself (a regular file, at most
 :data:`MAX_BYTES`) and of the ``--by`` column. Every problem is reported as

@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 
 from . import mh, randeff
-from .data import COUNT_COLUMNS, Review
+from .data import Review
+from .mh import COUNT_COLUMNS
 
 ANALYSES = ("efficacy", "safety", "maintenance")
 SUBGROUPS = ("all", "duo", "triple")

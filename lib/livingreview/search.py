@@ -66,8 +66,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import (DATA_DIR, DECISIONS, EXCLUSION_REASONS, STAGES, STATUS_OF_DECISION, DataError,  # noqa: F401
-                   load_review)
+from .data import DATA_DIR, DataError, load_review
+from .screening_vocab import DECISIONS, EXCLUSION_REASONS, STAGES, STATUS_OF_DECISION  # noqa: F401
 
 SEARCH_DIR = "search"
 RECORDS = f"{SEARCH_DIR}/records.csv"

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import special
 
 from . import mh, pools
-from .randeff import CONFOUNDING_CAVEAT, _reml_global, random_effects
+from .randeff import _reml_global, random_effects
 
 def i2_between(q: float, df: int) -> float:
     """I² of a Q statistic between subgroups: max(0, (Q − df)/Q) × 100; 0 when Q = 0."""

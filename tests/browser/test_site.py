@@ -1,8 +1,6 @@
 """The built site as a reader uses it: every page loads cleanly, figures show, navigation and search work."""
 import ast
 import json
-import re
-from pathlib import Path
 
 import pytest
 import yaml
