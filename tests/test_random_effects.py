@@ -55,7 +55,7 @@ def test_reml_maximises_the_restricted_likelihood(bcg):
 def test_pm_solves_its_equation(bcg):
     y, v = bcg
     t = randeff.tau2_pm(y, v)
-    assert_allclose(randeff._q_gen(t, y, v), len(y) - 1, rtol=1e-9)
+    assert_allclose(randeff.q_statistic(y, v, t), len(y) - 1, rtol=1e-9)
 
 
 def test_homogeneous_data_give_zero_tau2_and_fixed_effect():

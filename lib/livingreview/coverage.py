@@ -32,11 +32,6 @@ SYMBOLS = {"reported": "✓", "derived_from_percentage": "‡", "unverified": "�
 #: One line explaining the marks, for captions and figure notes.
 LEGEND = ("✓ reported by the trial; ‡ derived from a reported percentage; † not verified against the "
           "source; ✗ missing")
-_study_label = pools.study_label
-
-
-def _trials(review: Review, analysis: str, edition: int | None) -> pd.DataFrame:
-    return pools.trials(review, analysis, edition)
 
 
 def coverage_cells(review: Review, edition: int | None = None, analyses=ANALYSES) -> pd.DataFrame:
@@ -46,23 +41,14 @@ def coverage_cells(review: Review, edition: int | None = None, analyses=ANALYSES
     provenance, has_counts, mark``. A (trial, outcome) pair of an analysis without a row in
     ``outcomes.csv`` is included as ``missing``, so gaps stay visible.
     """
-    kinds = review.vocabulary.set_index("outcome")["kind"]
     labels = review.vocabulary.set_index("outcome")["label"]
     order = {o: i for i, o in enumerate(review.vocabulary["outcome"])}
     parts = []
     for analysis in analyses:
         if analysis not in ANALYSES:
             raise ValueError(f"unknown analysis {analysis!r}; use one of {', '.join(ANALYSES)}")
-        trials = _trials(review, analysis, edition)
-        out = review.outcomes.merge(trials[["study_id"]], on="study_id")
-        if analysis != "maintenance":
-            out = out[out["outcome"].map(kinds) == analysis]
-        grid = trials[["study_id"]].merge(pd.DataFrame({"outcome": out["outcome"].unique()}), how="cross")
-        out = grid.merge(out, on=["study_id", "outcome"], how="left")
-        out["provenance"] = out["provenance"].fillna("missing")
-        t = trials.assign(trial=_study_label(trials))
-        out = out.merge(t[["study_id", "trial", "regimen", "added_in", "n_patients", "year"]], on="study_id")
-        parts.append(out.assign(analysis=analysis))
+        # pools.trial_rows already lists every (trial, outcome) pair, absent rows as 'missing'
+        parts.append(pools.trial_rows(review, analysis, edition).rename(columns={"label": "trial"}))
     cols = ["analysis", "study_id", "trial", "year", "regimen", "added_in", "n_patients", "outcome", "outcome_label",
             "provenance", "has_counts", "mark"]
     if not parts:
@@ -232,7 +218,7 @@ def review_and_living_pools(review: Review) -> dict:
         waiting = reg[reg["status"] == "awaiting_data"]
         out["trials_awaiting_data"] = len(waiting)
         out["trials_awaiting_data_names"] = (
-            _names(waiting.assign(trial=_study_label(waiting)))
+            _names(waiting.assign(trial=pools.study_label(waiting)))
             if len(waiting) else "")
     return out
 

@@ -26,10 +26,16 @@ def _n_trials(review, analysis: str, outcome: str, subgroup: str, edition=None) 
     return s["trials_with_any_counts"], s["trials"]
 
 
-def _published(review, analysis: str, outcome: str, subgroup: str) -> str:
+def _published_rr(review, analysis: str, outcome: str, subgroup: str) -> tuple[float, float, float] | None:
+    """(RR, CI low, CI high) the 2016 review printed for a pool, or None."""
     p = review.published
     p = p[(p["analysis"] == analysis) & (p["outcome"] == outcome) & (p["subgroup"] == subgroup)]
-    return "not reported" if p.empty else fmt_rr(*p.iloc[0][["rr", "ci_low", "ci_high"]])
+    return None if p.empty else tuple(p.iloc[0][["rr", "ci_low", "ci_high"]])
+
+
+def _published(review, analysis: str, outcome: str, subgroup: str) -> str:
+    rr = _published_rr(review, analysis, outcome, subgroup)
+    return "not reported" if rr is None else fmt_rr(*rr)
 
 
 def subgroup_flags(pooled: pd.DataFrame) -> dict[str, float]:
@@ -58,14 +64,6 @@ def headline_table(review, pooled: pd.DataFrame, sof: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def markdown_table(df: pd.DataFrame) -> str:
-    """A MyST pipe table (for pasting with ``glue:md``)."""
-    head = "| " + " | ".join(df.columns) + " |\n|" + "---|" * len(df.columns) + "\n"
-    body = "\n".join("| " + " | ".join(str(v).replace("|", "/") for v in row) + " |"
-                     for row in df.itertuples(index=False))
-    return head + body + "\n"
-
-
 def _statement(review, pooled, sof_levels, regimen: str) -> str:
     """The answer for one regimen: total response if it has counts, else complete response."""
     for oc in ("total_response", "complete_response"):
@@ -91,9 +89,8 @@ def _statement(review, pooled, sof_levels, regimen: str) -> str:
 
 
 def rr_phrase_pub(review, outcome: str, subgroup: str, analysis: str = "efficacy") -> str:
-    p = review.published
-    p = p[(p["analysis"] == analysis) & (p["outcome"] == outcome) & (p["subgroup"] == subgroup)]
-    return "" if p.empty else rr_phrase(*p.iloc[0][["rr", "ci_low", "ci_high"]])
+    rr = _published_rr(review, analysis, outcome, subgroup)
+    return "" if rr is None else rr_phrase(*rr)
 
 
 def harms_sentence(review) -> str:
@@ -170,8 +167,7 @@ def facts_summary(review) -> dict:
               f'({html.escape(last["last_search_kind"])}). <strong>Edition:</strong> {editions[-1]}. '
               f'<strong>What changed:</strong> {html.escape(changed)}</p>'
               f'<p><strong>How to cite:</strong> <em>{html.escape(cite)}</em></p></div>')
-    random = [o.lower() for o, rel in zip(sof["Outcome"], sof["Relative effect (95% CI)"])
-              if str(rel).endswith("(random effects)")]
+    random = [o.lower() for o, model in zip(sof["Outcome"], sof["model"]) if model == "random"]
     model_note = ("Our RR is the Mantel–Haenszel fixed-effect estimate, as in the review."
                   + (f" Where the trials disagree ({', '.join(random)}), the summary of findings bases the "
                      "absolute effects and the certainty on a random-effects model, whose interval is wider."

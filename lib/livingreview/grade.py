@@ -38,7 +38,12 @@ def certainty(downgrades: int) -> str:
 
 
 def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.DataFrame:
-    """One row per outcome judged in ``review.grade`` (overall pool, rule MH-cc)."""
+    """One row per outcome judged in ``review.grade`` (overall pool, rule MH-cc).
+
+    Besides the displayed columns, key columns for callers: ``outcome``, ``level`` (certainty) and
+    ``model`` (``fixed``, or ``random`` where heterogeneity moved the absolute effects to REML with
+    the modified Knapp–Hartung interval; None without an estimate).
+    """
     labels = review.vocabulary.set_index("outcome")
     kinds = labels["kind"]
     rows = []
@@ -54,7 +59,7 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
             row.update({"№ participants (studies)": "no trial with counts", "Relative effect (95% CI)": "–",
                         "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
                         "Comments": "No trial with counts yet: the effect cannot be estimated.",
-                        "Footnotes": "No pooled estimate yet.", "level": "not rated"})
+                        "Footnotes": "No pooled estimate yet.", "level": "not rated", "model": None})
             rows.append(row)
             continue
         r = p.iloc[0]
@@ -82,6 +87,7 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
             "Comments": comment(level, lo, hi, labels.loc[outcome, "label"]),
             "Footnotes": "; ".join(notes) + "." if notes else "not downgraded",
             "level": level,
+            "model": "random" if model else "fixed",
         })
         rows.append(row)
     rows += _published_only(review, pooled, set(review.grade["outcome"]))
@@ -120,7 +126,7 @@ def _published_only(review, pooled: pd.DataFrame, judged: set) -> list[dict]:
                     "Comments": "As published; not yet re-derivable from our data, so not rated.",
                     "Footnotes": "Not re-derivable: the trials' adverse-event counts are not in our data (see the "
                                  "reproduction page); the published estimate is shown as printed.",
-                    "level": "not rated"})
+                    "level": "not rated", "model": None})
     return out
 
 

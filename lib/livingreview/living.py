@@ -372,7 +372,6 @@ def _append_rows(original: bytes, rows: list[dict]) -> bytes:
 
 def _append_csv(path: Path, rows: list[dict]) -> bytes:
     """The bytes of ``path`` with ``rows`` appended (columns in the file's order, its line endings)."""
-
     return _append_rows(read_data_bytes(path, path.parent), rows)
 
 

@@ -73,18 +73,18 @@ class IterationLimitWarning(RuntimeWarning):
     """An iterative τ² estimator stopped at its iteration limit before converging."""
 
 
-def tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
-    w = 1 / v
-    mu = np.sum(w * y) / np.sum(w)
-    q = np.sum(w * (y - mu) ** 2)
-    c = np.sum(w) - np.sum(w**2) / np.sum(w)
-    return max(0.0, (q - (len(y) - 1)) / c) if c > 0 else 0.0
-
-
-def _q_gen(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
-    w = 1 / (v + tau2)
+def q_statistic(y, v, tau2: float = 0.0) -> float:
+    """(Generalised) Cochran's Q: Σ w_i (y_i − ȳ_w)² with w_i = 1/(v_i + τ²) and ȳ_w their weighted mean."""
+    y, w = np.asarray(y, float), 1 / (np.asarray(v, float) + tau2)
     mu = np.sum(w * y) / np.sum(w)
     return float(np.sum(w * (y - mu) ** 2))
+
+
+def tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
+    w = 1 / v
+    q = q_statistic(y, v)
+    c = np.sum(w) - np.sum(w**2) / np.sum(w)
+    return max(0.0, (q - (len(y) - 1)) / c) if c > 0 else 0.0
 
 
 def tau2_pm(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, maxiter: int = 500) -> float:
@@ -93,16 +93,16 @@ def tau2_pm(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, maxiter: int = 500
     Warns :class:`IterationLimitWarning` if ``maxiter`` halvings do not reach ``tol``.
     """
     k = len(y)
-    if _q_gen(0.0, y, v) <= k - 1:
+    if q_statistic(y, v, 0.0) <= k - 1:
         return 0.0
     lo, hi = 0.0, max(1.0, np.var(y) * 10)
     for _ in range(2000):
-        if _q_gen(hi, y, v) <= k - 1:
+        if q_statistic(y, v, hi) <= k - 1:
             break
         hi *= 2
     for _ in range(maxiter):
         mid = (lo + hi) / 2
-        if _q_gen(mid, y, v) > k - 1:
+        if q_statistic(y, v, mid) > k - 1:
             lo = mid
         else:
             hi = mid

@@ -267,7 +267,7 @@ def _s(v) -> str:
 
 def _read_csv_bytes(content: bytes, columns: list[str]) -> list[dict]:
     text = content.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # records end at \n, \r\n or \r (csv rules)
     return [{c: (row.get(c) or "") for c in columns} for row in reader]
 
 

@@ -10,13 +10,18 @@ Regimen is confounded with the comparator (:data:`livingreview.randeff.CONFOUNDI
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from . import mh, pools
-from .randeff import _reml_global, random_effects
+from .randeff import _reml_global, q_statistic, random_effects
+
+
+def q_between(theta, se) -> float:
+    """Q of subgroup estimates around their inverse-variance mean: Σ w_g (θ_g − θ̄)², w_g = 1/SE_g²."""
+    return q_statistic(theta, np.asarray(se, float) ** 2)
+
 
 def i2_between(q: float, df: int) -> float:
     """I² of a Q statistic between subgroups: max(0, (Q − df)/Q) × 100; 0 when Q = 0."""
@@ -37,10 +42,7 @@ def subgroup_test(pooled, method: str = "MH-cc", groups=("duo", "triple")):
     for (analysis, outcome), g in p.groupby(["analysis", "outcome"], sort=False):
         if len(g) < 2:
             continue
-        w = 1 / g["se_log_rr"].to_numpy() ** 2
-        th = g["log_rr"].to_numpy()
-        mean = np.sum(w * th) / np.sum(w)
-        q = float(np.sum(w * (th - mean) ** 2))
+        q = q_between(g["log_rr"], g["se_log_rr"])
         df = len(g) - 1
         rows.append({"analysis": analysis, "outcome": outcome, "subgroups": ", ".join(g["subgroup"]),
                      "q_between": q, "df": df, "p": float(special.chdtrc(df, q)),
@@ -112,9 +114,7 @@ def subgroup_test_random(rows, by: str = "regimen", groups=("duo", "triple"), mi
                 {"mu": float(gx["log_rr"].iloc[0]), "se": float(np.sqrt(gx["var_log_rr"].iloc[0]))}
             est.append(r["mu"])
             se.append(r["se"])
-        est, wq = np.array(est), 1 / np.array(se) ** 2
-        mean = np.sum(wq * est) / np.sum(wq)
-        q = float(np.sum(wq * (est - mean) ** 2))
+        q = q_between(est, se)
         out.append({"outcome": outcome, "test": "subgroup_q_random", "subgroups": label, "k": len(g),
                     "tau2": np.nan, "q": q, "df": df, "p": float(special.chdtrc(df, q)),
                     "note": "tau2 by REML within each subgroup"})

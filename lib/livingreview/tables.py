@@ -49,14 +49,11 @@ _RR_COLUMN = re.compile(r"^(rr|ci_low|ci_high|pi_low|pi_high|rr_.*|.*\brr\b.*|ri
 _COUNT_COLUMN = re.compile(r"(^k$|^n$|trials|studies|patients|events|total|count|^n_|number)", re.IGNORECASE)
 #: Identifier-like whole numbers (years, search rounds, editions): printed plain, never ``2,016``.
 _ID_COLUMN = re.compile(r"^(added_in|year|round|edition)$|\b(year|round|edition)\b", re.IGNORECASE)
-#: Displayed column headings whose values are codes of a labelled field.
-_FIELD_OF_HEADING = {"subgroup": "subgroup", "regimen": "regimen", "status": "status", "design": "design",
-                     "ethnicity": "ethnicity", "phase": "phase", "provenance": "provenance", "analysis": "analysis",
-                     "method": "method", "change": "change", "domain": "domain", "kind": "kind", "arm": "arm",
-                     "confidence": "confidence", "certainty": "certainty", "group": "group", "stage": "stage",
-                     "characteristic": "characteristic", "unit": "unit", "higher_is": "higher_is",
-                     "tau2_method": "tau2_method", "ci_method": "ci_method", "significant": "significant",
-                     "table": "table"}
+#: Column names (or headings) whose values are codes of the ``data/labels.csv`` field of the same name.
+_CODED_FIELDS = frozenset({
+    "subgroup", "regimen", "status", "design", "ethnicity", "phase", "provenance", "analysis", "method", "change",
+    "domain", "kind", "arm", "confidence", "certainty", "group", "stage", "characteristic", "unit", "higher_is",
+    "tau2_method", "ci_method", "significant", "table"})
 
 
 @dataclass
@@ -261,7 +258,7 @@ def style(df: pd.DataFrame, caption: str, key: str, *, review=None, labels: Labe
         sname = str(name)
         heading = labels.column(sname)
         s = df[name]
-        field_name = _FIELD_OF_HEADING.get(sname.lower()) or _FIELD_OF_HEADING.get(heading.lower())
+        field_name = next((f for f in (sname.lower(), heading.lower()) if f in _CODED_FIELDS), None)
         if sname.lower() == "outcome" or heading == "Outcome":
             s = s.map(lambda v: labels.outcomes.get(v, v) if isinstance(v, str) else v)
         elif field_name and field_name in labels.fields:
@@ -450,7 +447,7 @@ def ambiguous(review) -> pd.DataFrame:
     trial = a["study_id"] if review.studies is None else a["study_id"].map(
         dict(zip(review.studies["study_id"], study_label(review.studies))))
     return pd.DataFrame({"Trial": trial, "Outcome": a["outcome"].map(review.outcome_labels),
-                         "Arm": a["arm"].map({"ctl": "control", "tac": "TAC"}), "Used": a["used"],
+                         "Arm": a["arm"], "Used": a["used"],
                          "Values that fit": a["alternatives"].str.replace(";", " or "), "Reason": a["reason"]})
 
 
@@ -654,7 +651,7 @@ def subgroup_differences(sg: pd.DataFrame, review) -> DisplayTable:
 
 def sof_frame(sof: pd.DataFrame) -> pd.DataFrame:
     """The summary-of-findings table as readers see it and download it (without the key columns)."""
-    return sof.drop(columns=[c for c in ("outcome", "level") if c in sof.columns])
+    return sof.drop(columns=[c for c in ("outcome", "level", "model") if c in sof.columns])
 
 
 def summary_of_findings(sof: pd.DataFrame, review) -> DisplayTable:
