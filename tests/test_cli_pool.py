@@ -186,3 +186,17 @@ def test_line_breaks_inside_names_are_quoted(tmp_path, random):
     out = pd.read_csv(io.StringIO(r.stdout), keep_default_na=False)
     assert set(out["outcome"]) == {"complete\nresponse"}
     assert set(out["group"]) == {"all", "a\rb"}
+
+
+def test_unquoted_cell_with_a_unicode_line_separator_is_one_record(tmp_path):
+    """Records end only at \\n, \\r\\n or \\r (the csv module's rule): U+2028 or a form feed inside an
+    unquoted cell is text, not a line break (``str.splitlines`` would split there)."""
+    p = tmp_path / "sep.csv"
+    p.write_text("study_id,outcome,tac_events,tac_total,ctl_events,ctl_total\r\n"
+                 "s1,complete\u2028response,5,20,3,20\r\ns2,complete\u2028response,6,20,4,20\r\n"
+                 "s3,flare\x0cfree,1,10,2,10\r\n", encoding="utf-8", newline="")
+    r = run("pool", str(p), "--method", "MH")
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(io.StringIO(r.stdout), keep_default_na=False)
+    assert list(out["outcome"]) == ["complete\u2028response", "flare\x0cfree"]
+    assert list(out["k"]) == [2, 1]

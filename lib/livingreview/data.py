@@ -26,7 +26,7 @@ import pandas as pd
 
 # Count columns of outcomes.csv (the 2x2 table of one study and outcome) are declared once, in mh.
 from .mh import COUNT_COLUMNS
-from .safeio import MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes
+from .safeio import MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes, read_records
 from .screening_vocab import DECISIONS, STATUS_OF_DECISION
 
 #: Repository root (the package is installed in editable mode from ``lib/``).
@@ -285,28 +285,11 @@ def read_table(
     if missing or dupes:
         return None
 
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    prev_line = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(shown, prev_line + 1, None, f"malformed CSV: {exc}"))
-            return None
-        line = prev_line + 1
-        prev_line = reader.line_num
-        if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
-            continue  # blank line
-        if len(row) != len(header):
-            problems.append(
-                Problem(shown, line, None, f"ragged line: {len(row)} fields where the header has {len(header)}")
-            )
-            continue
-        rows.append(row)
-        lines.append(line)
+    rows, lines, ragged, malformed = read_records(reader, len(header))
+    problems.extend(Problem(shown, line, None, message) for line, message in ragged)
+    if malformed:
+        problems.append(Problem(shown, malformed[0], None, malformed[1]))
+        return None
 
     found: list[tuple[int, int, int, Problem]] = []  # (row, column, check) order, as a reader reads
     frame = _typed_columns(rows, header, fields, lines, shown, check_constraints, found)

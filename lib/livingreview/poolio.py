@@ -23,12 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .safeio import MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes
+from .safeio import MAX_INTEGER, UnsafeFileError, _display_path, problems_message, read_data_bytes, read_records
 
 from .mh import COUNT_COLUMNS  # noqa: E402
 
 #: The columns every file given to ``livingreview pool`` must have.
 POOL_COLUMNS = ("study_id", "outcome") + COUNT_COLUMNS
+#: Where a record ends when nothing is quoted (the csv module's rule, not str.splitlines').
+_RECORD_END = re.compile(r"\r\n|\r|\n")
 #: Largest input accepted by ``livingreview pool`` (bytes).
 MAX_BYTES = 200 * 1024 * 1024
 #: Label of the group of rows whose ``--by`` cell is empty.
@@ -123,43 +125,19 @@ def read_pool_csv(path: Path | str, by: str | None = None, forbidden_outputs=())
     rows: list[list[str]] = []
     lines: list[int] = []
     transposed = None
-    prev = 1
-    if '"' not in text:  # no quoting: one record per physical line (line i+2 is record i)
-        physical = text.splitlines()[1:]
-        body = []
-        if physical and "\x00" not in text and all(k == width - 1 for k in map(str.count, physical, repeat(","))):
-            # the usual case, no blank or ragged line: the fields of each line are exactly csv's
-            flat = ",".join(physical).split(",")
-            transposed = [flat[j::width] for j in range(width)]
-            lines = list(range(2, len(physical) + 2))
-        else:
-            body = list(csv.reader(physical))
-        for i, row in enumerate(body):
-            if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
-                continue
-            if len(row) != width:
-                problems.append(_problem(shown, i + 2, None,
-                                         f"ragged line: {len(row)} fields where the header has {width}"))
-                continue
-            rows.append(row)
-            lines.append(i + 2)
-    while '"' in text:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(_problem(shown, prev + 1, None, f"malformed CSV: {exc}"))
-            raise PoolInputError(problems) from None
-        line = prev + 1
-        prev = reader.line_num
-        if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
-            continue
-        if len(row) != width:
-            problems.append(_problem(shown, line, None, f"ragged line: {len(row)} fields where the header has {width}"))
-            continue
-        rows.append(row)
-        lines.append(line)
+    # the usual case: no quoting, no NUL, every record on its own line with the header's width; then the
+    # fields are exactly the csv module's and one split gives them all (records end at \n, \r\n, \r)
+    physical = _RECORD_END.split(text.rstrip("\r\n"))[1:] if '"' not in text and "\x00" not in text else []
+    if physical and all(k == width - 1 for k in map(str.count, physical, repeat(","))):
+        flat = ",".join(physical).split(",")
+        transposed = [flat[j::width] for j in range(width)]
+        lines = list(range(2, len(physical) + 2))
+    else:
+        rows, lines, ragged, malformed = read_records(reader, width)
+        problems += [_problem(shown, line, None, message) for line, message in ragged]
+        if malformed:
+            problems.append(_problem(shown, malformed[0], None, malformed[1]))
+            raise PoolInputError(problems)
 
     idx = {c: header.index(c) for c in header}
     checked = [c for c in header if c in POOL_COLUMNS or c in ("provenance", "source")]

@@ -5,6 +5,7 @@ import ``data``: data reads recover transactions first).
 """
 from __future__ import annotations
 
+import csv
 import os
 import stat
 from pathlib import Path
@@ -76,3 +77,36 @@ def problems_message(problems) -> str:
     problems = list(problems)
     n = len(problems)
     return "\n".join([f"{n} problem{'s' if n != 1 else ''} in the data:"] + [f"  {p}" for p in problems])
+
+
+def read_records(reader, width: int):
+    """The data records of a CSV ``reader`` positioned after its header, as the data files' rules read them.
+
+    A blank line is skipped; a record with another number of fields than the header (``width``) is
+    ragged and left out; reading stops at the first record the csv module cannot parse. Line numbers
+    are physical lines (records end only at ``\n``, ``\r\n`` or ``\r``; a quoted cell may span lines).
+
+    Returns
+    -------
+    (rows, lines, ragged, malformed): the kept records and their line numbers; ``(line, message)`` for
+    each ragged record; ``(line, message)`` of an unparseable record, or None.
+    """
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    ragged: list[tuple[int, str]] = []
+    prev = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows, lines, ragged, None
+        except csv.Error as exc:
+            return rows, lines, ragged, (prev + 1, f"malformed CSV: {exc}")
+        line, prev = prev + 1, reader.line_num
+        if not row or all(not cell.strip() for cell in row) and len(row) <= 1:
+            continue  # blank line
+        if len(row) != width:
+            ragged.append((line, f"ragged line: {len(row)} fields where the header has {width}"))
+            continue
+        rows.append(row)
+        lines.append(line)
