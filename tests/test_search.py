@@ -65,9 +65,9 @@ def test_deduplication_rules(rec, expected):
 
 def test_import_deduplicates_across_databases_and_rounds_and_is_idempotent(data):
     fixed = snapshot(data)
-    res = search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2027-01-10", data)
+    res = search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2026-01-10", data)
     assert res == {"added": 3, "duplicates": 0, "skipped": 0, "search_logged": True}
-    res = search.import_export(FIX / "embase.ris", 2027, "embase", "2027-01-11", data)
+    res = search.import_export(FIX / "embase.ris", 2027, "embase", "2026-01-11", data)
     assert res["added"] == 4 and res["duplicates"] == 3
     r = records(data).set_index("record_id")
     assert r.loc["2027-embase-0001", "duplicate_of"] == "2027-pubmed-0001"   # PMID
@@ -76,11 +76,11 @@ def test_import_deduplicates_across_databases_and_rounds_and_is_idempotent(data)
     assert r.loc["2027-embase-0004", "duplicate_of"] == ""
     before = snapshot(data)
     for f, db in (("pubmed.nbib", "pubmed"), ("embase.ris", "embase")):
-        res = search.import_export(FIX / f, 2027, db, "2027-01-11", data)
+        res = search.import_export(FIX / f, 2027, db, "2026-01-11", data)
         assert res["added"] == 0 and not res["search_logged"]
     assert snapshot(data) == before
     # the next round: everything is a duplicate of the earlier round
-    res = search.import_export(FIX / "embase.ris", 2028, "embase", "2028-01-01", data)
+    res = search.import_export(FIX / "embase.ris", 2028, "embase", "2026-02-01", data)
     assert res["added"] == 4 and res["duplicates"] == 4
     assert lr.validate(data) == []
     assert set(before) - set(fixed) == set()  # no file other than the search tables was created
@@ -105,12 +105,12 @@ def test_cli_import_bad_input_changes_nothing(data, tmp_path):
 
 def test_screening_through_the_cli_and_status(data):
     assert run_cli_subprocess("search", "import", str(FIX / "pubmed.nbib"), "--round", "2027", "--database",
-                              "pubmed", "--searched-on", "2027-01-10", "--data-dir", str(data)).returncode == 0
+                              "pubmed", "--searched-on", "2026-01-10", "--data-dir", str(data)).returncode == 0
     r = run_cli_subprocess("search", "status", "--round", "2027", "--data-dir", str(data))
     assert "3 left to screen on title/abstract" in r.stdout
     for rid, dec in (("2027-pubmed-0001", "exclude"), ("2027-pubmed-0002", "exclude"), ("2027-pubmed-0003", "include")):
         assert run_cli_subprocess("search", "screen", rid, "--stage", "title_abstract", "--decision", dec,
-                                  "--reviewer", "TK", "--date", "2027-01-12", "--data-dir", str(data)).returncode == 0
+                                  "--reviewer", "TK", "--date", "2026-01-12", "--data-dir", str(data)).returncode == 0
     r = run_cli_subprocess("search", "screen", "2027-pubmed-0003", "--stage", "full_text", "--decision", "exclude",
                            "--reason", "wrong_design", "--reviewer", "TK", "--data-dir", str(data))
     assert r.returncode == 0
@@ -185,8 +185,8 @@ def assert_adds_up(f):
 
 
 def test_prisma_counts_add_up_in_every_round(data):
-    search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2027-01-10", data)
-    search.import_export(FIX / "embase.ris", 2027, "embase", "2027-01-11", data)
+    search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2026-01-10", data)
+    search.import_export(FIX / "embase.ris", 2027, "embase", "2026-01-11", data)
     search.record_decision("2027-pubmed-0001", "title_abstract", "exclude", "TK", data_dir=data)
     flows = flow_dicts(lr.load_review(data))
     assert set(flows) == {2026, 2027}

@@ -251,12 +251,14 @@ def _cmd_pool_checked(args) -> int:
 def cmd_add_trial(args) -> int:
     from .living import TrialFileError, add_trial
 
-    from .transaction import TransactionError
+    from .transaction import CommittedError, TransactionError
 
     try:
         res = add_trial(args.file, args.data_dir, edition=args.edition)
     except TrialFileError as exc:
         return _fail(exc)
+    except CommittedError as exc:  # after the commit point: the trial is in and will be completed
+        return _fail(f"livingreview: {exc}")
     except TransactionError as exc:
         return _fail(f"{exc}; nothing was written")
     except FileNotFoundError as exc:
@@ -282,14 +284,56 @@ def cmd_bibtex(args) -> int:
     text = bibtex(review.studies, skip_keys=bib_keys(ROOT / "book" / "references.bib"), register=review.register,
                   labels=labels)
     if args.output:
-        out = Path(args.output)
-        if out.is_dir():
-            return _fail(f"{out}: is a directory; give the path of a .bib file to --output")
-        if not out.exists() or out.read_text(encoding="utf-8") != text:
-            out.write_text(text, encoding="utf-8")
-            print(f"wrote {out}")
-    else:
-        sys.stdout.write(text)
+        return _write_output(Path(args.output), text, Path(args.data_dir))
+    sys.stdout.write(text)
+    return 0
+
+
+def _write_output(out, text: str, data_dir) -> int:
+    """Write ``text`` to ``out`` when its content differs: a regular file outside the data folder.
+
+    The current content is compared without reading more than the new text's size (a device or a
+    huge file is never read), and the file is replaced atomically (a temporary file renamed).
+    """
+    import os
+    import stat
+    import tempfile
+    from pathlib import Path
+
+    new = text.encode("utf-8")
+    real, root = out.resolve(), Path(data_dir).resolve()
+    if real == root or root in real.parents:
+        return _fail(f"{out}: inside the data folder {data_dir}; --output never writes there "
+                     "(data files change only through add-trial and search)")
+    try:
+        st = os.stat(out)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        return _fail(f"{out}: is a directory; give the path of a .bib file to --output")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        return _fail(f"{out}: not a regular file (a device, pipe or socket); give the path of a .bib file")
+    if st is not None and st.st_size == len(new):
+        with open(out, "rb") as f:
+            if f.read(len(new) + 1) == new:
+                return 0
+    folder = real.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(new)
+            f.flush()
+            os.fsync(f.fileno())
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.replace(tmp, real)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    print(f"wrote {out}")
     return 0
 
 
@@ -299,7 +343,7 @@ def cmd_execute(args) -> int:
     try:
         execute_stale(args.notebooks or None, force=args.force)
     except Exception as exc:  # a cell error: nbclient's message names the cell
-        print(f"execution failed: {exc}", file=sys.stderr)
+        print(f"execution failed: {_one_line(exc)[:2000]}", file=sys.stderr)
         return 1
     return 0
 
@@ -399,18 +443,45 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def _is_stdout_error(exc: OSError) -> bool:
+    import errno
+
+    return exc.filename is None and exc.errno in (errno.ENOSPC, errno.EPIPE, errno.EBADF, errno.EIO, errno.EDQUOT)
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.close(fd)
+        sys.stdout = open(os.devnull, "w")
+    except OSError:
+        pass
+
+
 def main(argv=None) -> int:
     """Run a sub-command; every expected error becomes a one-line message and exit status 1.
 
     ``--debug`` re-raises it instead, with its traceback.
     """
     args = build_parser().parse_args(argv)
+    if sys.stdout is None or sys.stderr is None:  # started with >&- (or 2>&-): nothing could be reported
+        if sys.stderr is not None:
+            print("livingreview: standard output is closed; nothing was done", file=sys.stderr)
+        return 1
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        if isinstance(exc, OSError) and _is_stdout_error(exc):
+            _stdout_to_devnull()
+            print(f"livingreview: cannot write to standard output ({exc.strerror or exc})", file=sys.stderr)
+            return 1
         if args.debug or not isinstance(exc, _expected_errors()):
             if args.debug:
                 raise

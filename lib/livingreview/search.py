@@ -26,6 +26,21 @@ when, in this order: the PMIDs are equal; else the DOIs are equal ignoring case;
 normalised titles (Unicode NFKD, lower case, punctuation removed, spacing collapsed), the years and
 the first authors' surnames are all equal -- unless both records carry different PMIDs or different
 DOIs. The first record found is kept; the duplicate's ``duplicate_of`` names it.
+Kept records are indexed by PMID, DOI and title key (:class:`DuplicateIndex`), so an import
+deduplicates in time linear in the number of records (100,000 records: ``benchmarks/bench_import.py``).
+
+Checks before writing (:func:`read_export`, :func:`import_export`, :func:`record_decision`)
+-----------------------------------------------------------------------------------------
+An export is read only when it is a regular file of bounded size; every record runs from its first
+line to its end (``ER  -`` in RIS: a truncated last record is refused), a file holds one format,
+an empty record is refused, and every field must fit ``records.schema.json`` and the site (no
+control characters, a PMID of digits, a DOI without spaces or braces, a year 1900 to next year, at
+most :data:`MAX_FIELD_CHARS` characters): a problem is refused naming the export's file and line.
+Dates (``--searched-on``, ``--date``) are not in the future. The new ``records.csv``,
+``searches.csv`` or ``screening.csv`` is then validated with the rest of the data
+(:func:`livingreview.data.validate`) inside the same locked transaction, and written only if it
+validates. A decision that contradicts a recorded one (a title/abstract exclude under a full-text
+decision, a full-text decision moved to another study) is refused naming the recorded one.
 
 Re-importing an export adds nothing: the k-th record of the file with a given fingerprint (the
 normalised PMID, DOI, title, year, author and journal) is the k-th record with that fingerprint
@@ -131,76 +146,212 @@ def _year(text: str) -> str:
     return m.group(0) if m else ""
 
 
-def parse_medline(text: str) -> list[Citation]:
-    """Records of a PubMed/MEDLINE export (``.nbib`` or the "PubMed" format ``.txt``), via ``Bio.Medline``."""
-    from Bio import Medline
+#: Largest export read (bytes); a broad search exported with abstracts is well inside it.
+MAX_EXPORT_BYTES = 1 << 30
+#: Longest text field of a record (characters); the longest real titles are a few hundred.
+MAX_FIELD_CHARS = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_MEDLINE_TAG = re.compile(r"([A-Z0-9]{2,4}) {0,2}-(?: (.*)|)$")
+_RIS_TAG = re.compile(r"([A-Z][A-Z0-9])  -(?: (.*)|)$")
 
-    out = []
-    for rec in Medline.parse(io.StringIO(text)):
-        if not rec:
+
+def _lines(text: str) -> list[str]:
+    """Physical lines (ends at \\n, \\r\\n or \\r)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _medline_records(text: str, shown: str) -> list[tuple[int, dict[str, list[str]]]]:
+    """(first line, {tag: [values]}) of each record of a MEDLINE export; an odd line is refused."""
+    out: list[tuple[int, dict[str, list[str]]]] = []
+    rec: dict[str, list[str]] | None = None
+    last = None
+    for no, line in enumerate(_lines(text), 1):
+        if not line.strip():
+            rec, last = None, None
             continue
-        ids = [x for x in ([rec.get("LID", "")] if isinstance(rec.get("LID"), str) else rec.get("LID", []))
-               + list(rec.get("AID", []))]
-        doi = next((_doi_from(x) for x in ids if x.endswith("[doi]")), "")
-        out.append(Citation(
-            pmid=_first(rec.get("PMID")), doi=doi, title=_first(rec.get("TI")),
-            first_author=_first(rec.get("AU") or rec.get("CN")), year=_year(_first(rec.get("DP"))),
-            journal=_first(rec.get("TA") or rec.get("JT")),
-        ))
+        if line[:1] in (" ", "\t"):
+            if rec is None or last is None:
+                raise ImportError_(f"{shown}:{no}: a continuation line (indented) outside a record; "
+                                   "a MEDLINE record starts with a 'PMID- ' line")
+            rec[last][-1] += " " + line.strip()
+            continue
+        m = _MEDLINE_TAG.match(line)
+        if not m:
+            raise ImportError_(f"{shown}:{no}: not a MEDLINE line ({line[:40]!r}): expected 'TAG - value' "
+                               "or a continuation line indented by six spaces")
+        tag, value = m.group(1), (m.group(2) or "").strip()
+        if rec is None or tag == "PMID":
+            rec = {}
+            out.append((no, rec))
+        rec.setdefault(tag, []).append(value)
+        last = tag
     return out
 
 
-def parse_ris(text: str) -> list[Citation]:
-    """Records of a RIS export (Embase, Web of Science, CENTRAL, reference managers), via ``rispy``."""
+def _ris_chunks(text: str, shown: str) -> list[tuple[int, str]]:
+    """(first line, text) of each record of a RIS export: ``TY  -`` to ``ER  -``, nothing lost."""
+    out: list[tuple[int, str]] = []
+    start, body = None, []
+    for no, line in enumerate(_lines(text), 1):
+        m = _RIS_TAG.match(line)
+        tag = m.group(1) if m else None
+        if tag == "TY":
+            if start is not None:
+                raise ImportError_(f"{shown}:{no}: a new record (TY) begins before the record of line {start} "
+                                   "ended (no 'ER  -' line); the export is damaged")
+            start, body = no, [line]
+        elif start is None:
+            if line.strip() and tag is not None:
+                raise ImportError_(f"{shown}:{no}: a RIS field ({tag}) outside a record (before its 'TY  -' line)")
+        elif tag == "ER":
+            body.append(line)
+            out.append((start, "\n".join(body) + "\n"))
+            start, body = None, []
+        else:
+            body.append(line)
+    if start is not None:
+        raise ImportError_(f"{shown}:{start}: the last record has no 'ER  -' end line (the export is truncated?); "
+                           "export the file again")
+    return out
+
+
+def _medline_citation(rec: dict[str, list[str]]) -> "Citation":
+    ids = rec.get("LID", []) + rec.get("AID", [])
+    doi = next((_doi_from(x) for x in ids if x.endswith("[doi]")), "")
+    return Citation(
+        pmid=_first(rec.get("PMID")), doi=doi, title=_first(rec.get("TI")),
+        first_author=_first(rec.get("AU") or rec.get("CN")), year=_year(_first(rec.get("DP"))),
+        journal=_first(rec.get("TA") or rec.get("JT")),
+    )
+
+
+def parse_medline(text: str, shown: str = "export") -> list[Citation]:
+    """Records of a PubMed/MEDLINE export (``.nbib`` or the "PubMed" format ``.txt``).
+
+    Lines are ``TAG - value`` (the tag padded to four characters) or continuation lines indented by
+    six spaces; a record starts at ``PMID-`` (or after a blank line). Any other line is refused
+    with its line number (:class:`ImportError_`).
+    """
+    return [_medline_citation(rec) for _, rec in _medline_records(text, shown)]
+
+
+def _ris_citation(rec: dict) -> "Citation":
+    urls = " ".join(rec.get("urls", []) or [])
+    pmid = ""
+    for field in ("accession_number", "pubmed_id", "notes", "note"):
+        val = " ".join(rec.get(field)) if isinstance(rec.get(field), list) else str(rec.get(field) or "")
+        m = re.search(r"(?:PMID|PubMed ID|MEDLINE)\D{0,5}(\d{5,9})", val, re.I) or (
+            re.fullmatch(r"\s*(\d{5,9})\s*", val) if field == "accession_number" else None)
+        if m:
+            pmid = m.group(1)
+            break
+    if not pmid:
+        m = re.search(r"pubmed(?:\.ncbi\.nlm\.nih\.gov/|/)(\d{5,9})", urls)
+        pmid = m.group(1) if m else ""
+    return Citation(
+        pmid=pmid, doi=_doi_from(_first(rec.get("doi"))) or _doi_from(urls),
+        title=_first(rec.get("title") or rec.get("primary_title")),
+        first_author=_first(rec.get("authors") or rec.get("first_authors")),
+        year=_year(_first(rec.get("year") or rec.get("publication_year") or rec.get("date"))),
+        journal=_first(rec.get("journal_name") or rec.get("alternate_title3") or rec.get("secondary_title")
+                       or rec.get("alternate_title1") or rec.get("alternate_title2")),
+    )
+
+
+def _ris_records(text: str, shown: str) -> list[tuple[int, "Citation"]]:
     import rispy
 
     out = []
-    for rec in rispy.loads(text, skip_unknown_tags=True):
-        urls = " ".join(rec.get("urls", []) or [])
-        pmid = ""
-        for field in ("accession_number", "pubmed_id", "notes", "note"):
-            val = " ".join(rec.get(field)) if isinstance(rec.get(field), list) else str(rec.get(field) or "")
-            m = re.search(r"(?:PMID|PubMed ID|MEDLINE)\D{0,5}(\d{5,9})", val, re.I) or (
-                re.fullmatch(r"\s*(\d{5,9})\s*", val) if field == "accession_number" else None)
-            if m:
-                pmid = m.group(1)
-                break
-        if not pmid:
-            m = re.search(r"pubmed(?:\.ncbi\.nlm\.nih\.gov/|/)(\d{5,9})", urls)
-            pmid = m.group(1) if m else ""
-        out.append(Citation(
-            pmid=pmid, doi=_doi_from(_first(rec.get("doi"))) or _doi_from(urls),
-            title=_first(rec.get("title") or rec.get("primary_title")),
-            first_author=_first(rec.get("authors") or rec.get("first_authors")),
-            year=_year(_first(rec.get("year") or rec.get("publication_year") or rec.get("date"))),
-            journal=_first(rec.get("journal_name") or rec.get("alternate_title3") or rec.get("secondary_title")
-                           or rec.get("alternate_title1") or rec.get("alternate_title2")),
-        ))
+    for line, chunk in _ris_chunks(text, shown):
+        try:
+            recs = rispy.loads(chunk, skip_unknown_tags=True)
+        except Exception as exc:  # rispy raises bare IOError/ValueError on malformed input
+            raise ImportError_(f"{shown}:{line}: malformed RIS record ({' '.join(str(exc).split())[:120]})") from None
+        if len(recs) != 1:
+            raise ImportError_(f"{shown}:{line}: malformed RIS record (read as {len(recs)} records)")
+        out.append((line, _ris_citation(recs[0])))
     return out
 
 
-def parse_export(path: Path | str) -> list[Citation]:
-    """Parse an export by its format: RIS (``TY  -`` lines) or MEDLINE (``PMID-`` lines)."""
+def parse_ris(text: str, shown: str = "export") -> list[Citation]:
+    """Records of a RIS export (Embase, Web of Science, CENTRAL, reference managers), via ``rispy``.
+
+    Every record runs from ``TY  -`` to ``ER  -``: a record left open (a truncated export) or a
+    field outside a record is refused with its line number (:class:`ImportError_`).
+    """
+    return [c for _, c in _ris_records(text, shown)]
+
+
+def _check_citation(c: "Citation", shown: str, line: int, this_year: int) -> None:
+    """Refuse a record whose fields the schema of ``records.csv`` (or the site) cannot take."""
+    where = f"{shown}:{line}"
+    if not (c.pmid or c.doi or c.title):
+        raise ImportError_(f"{where}: an empty record (no title, PMID or DOI); remove it from the export")
+    for name in ("title", "first_author", "journal", "doi", "pmid"):
+        value = getattr(c, name)
+        bad = _CONTROL.search(value)
+        if bad:
+            raise ImportError_(f"{where}: {name}: control character U+{ord(bad.group(0)):04X} "
+                               f"at character {bad.start() + 1}")
+        if len(value) > MAX_FIELD_CHARS:
+            raise ImportError_(f"{where}: {name}: {len(value)} characters, more than {MAX_FIELD_CHARS}")
+    if c.pmid and not re.fullmatch(r"[1-9][0-9]{0,8}", c.pmid):
+        raise ImportError_(f"{where}: pmid: '{c.pmid}' is not a PubMed identifier (1 to 9 digits, not 0)")
+    if c.doi and not re.fullmatch(r"10\.[0-9]{4,9}/[^\s{}\\\"<>]+", c.doi):
+        raise ImportError_(f"{where}: doi: '{c.doi[:80]}' is not a DOI (10.NNNN/suffix without spaces, "
+                           "braces, quotes or angle brackets)")
+    if c.year and not 1900 <= int(c.year) <= this_year + 1:
+        raise ImportError_(f"{where}: year: {c.year} is outside 1900-{this_year + 1}")
+
+
+def read_export(path: Path | str) -> tuple[list[tuple[int, Citation]], bytes]:
+    """(line, record) of every record of an export, checked, and the file's bytes.
+
+    The file must be a regular file of at most :data:`MAX_EXPORT_BYTES` (no device, pipe or
+    folder), UTF-8, and hold RIS (``TY  -``) or MEDLINE (``PMID-``) records, not both.
+    Raises :class:`ImportError_` naming the file and line.
+    """
+    from .safeio import UnsafeFileError, read_data_bytes
+
     path = Path(path)
+    shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = read_data_bytes(path, max_bytes=MAX_EXPORT_BYTES)
     except FileNotFoundError:
-        raise ImportError_(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise ImportError_(f"{path}: not UTF-8 text ({exc.reason})") from None
-    if re.search(r"^TY  - ", text, re.M):
-        fmt = "ris"
-    elif re.search(r"^PMID- ", text, re.M):
-        fmt = "medline"
-    else:
-        raise ImportError_(f"{path}:1: neither a RIS export (TY  - lines) nor a MEDLINE export (PMID- lines)")
+        raise ImportError_(f"{shown}: file not found") from None
+    except UnsafeFileError as exc:
+        raise ImportError_(f"{shown}: refused: {exc.reason}") from None
+    except OSError as exc:
+        raise ImportError_(f"{shown}: cannot be read ({exc.strerror or exc})") from None
     try:
-        records = parse_ris(text) if fmt == "ris" else parse_medline(text)
-    except Exception as exc:  # the parsers raise bare IOError/ValueError on malformed input
-        raise ImportError_(f"{path}: malformed {fmt.upper()} export ({exc})") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        head = raw[:exc.start]
+        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        raise ImportError_(f"{shown}:{line}: not UTF-8 text ({exc.reason})") from None
+    ris = re.search(r"^TY  -", text, re.M)
+    med = re.search(r"^PMID- ", text, re.M)
+    line_of = lambda m: text.count("\n", 0, m.start()) + 1  # noqa: E731
+    if ris and med:
+        raise ImportError_(f"{shown}:{line_of(med)}: a MEDLINE record (PMID-) in a RIS export (TY  - at line "
+                           f"{line_of(ris)}); export each format to its own file")
+    if ris:
+        records = _ris_records(text, shown)
+    elif med:
+        records = [(line, _medline_citation(rec)) for line, rec in _medline_records(text, shown)]
+    else:
+        raise ImportError_(f"{shown}:1: neither a RIS export (TY  - lines) nor a MEDLINE export (PMID- lines)")
     if not records:
-        raise ImportError_(f"{path}: no records found")
-    return records
+        raise ImportError_(f"{shown}: no records found")
+    this_year = dt.date.today().year
+    for line, c in records:
+        _check_citation(c, shown, line, this_year)
+    return records, raw
+
+
+def parse_export(path: Path | str) -> list[Citation]:
+    """Parse an export by its format: RIS (``TY  -`` lines) or MEDLINE (``PMID-`` lines); see :func:`read_export`."""
+    return [c for _, c in read_export(path)[0]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,33 +376,59 @@ def author_key(name: str) -> str:
     return normalise_title(surname).replace(" ", "")
 
 
+class DuplicateIndex:
+    """Kept records indexed by PMID, DOI and (normalised title, year, first author), so that
+    :meth:`find` answers :func:`find_duplicate` in constant time per record (linear deduplication).
+
+    The rules and their order are those of :func:`find_duplicate`: "first" is the order of :meth:`add`.
+    """
+
+    def __init__(self, rows=()):
+        self._pmid: dict[str, str] = {}
+        self._doi: dict[str, list[tuple[str, str]]] = {}
+        self._title: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+        for r in rows:
+            self.add(r)
+
+    def add(self, r: dict) -> None:
+        rid, pmid, doi = r["record_id"], _s(r.get("pmid")), doi_key(_s(r.get("doi")))
+        if pmid:
+            self._pmid.setdefault(pmid, rid)
+        if doi:
+            self._doi.setdefault(doi, []).append((pmid, rid))
+        title = normalise_title(_s(r.get("title")))
+        if title:
+            key = (title, _s(r.get("year")), author_key(_s(r.get("first_author"))))
+            self._title.setdefault(key, []).append((pmid, doi, rid))
+
+    def find(self, rec: dict) -> str | None:
+        pmid, doi = _s(rec.get("pmid")), doi_key(_s(rec.get("doi")))
+        if pmid and pmid in self._pmid:
+            return self._pmid[pmid]
+        if doi:
+            for other_pmid, rid in self._doi.get(doi, ()):
+                if not (pmid and other_pmid and other_pmid != pmid):
+                    return rid
+        title = normalise_title(_s(rec.get("title")))
+        if title:
+            key = (title, _s(rec.get("year")), author_key(_s(rec.get("first_author"))))
+            for other_pmid, other_doi, rid in self._title.get(key, ()):
+                if pmid and other_pmid and other_pmid != pmid:
+                    continue
+                if doi and other_doi and other_doi != doi:
+                    continue
+                return rid
+        return None
+
+
 def find_duplicate(rec: dict, kept: pd.DataFrame | list[dict]) -> str | None:
     """The ``record_id`` of the first kept record ``rec`` duplicates (see the module notes), or None.
 
     ``rec`` and the rows of ``kept`` are mappings with ``pmid, doi, title, year, first_author``.
+    (To test many records against the same kept ones, build one :class:`DuplicateIndex`.)
     """
     rows = kept.to_dict("records") if isinstance(kept, pd.DataFrame) else kept
-    pmid, doi = _s(rec.get("pmid")), doi_key(_s(rec.get("doi")))
-    if pmid:
-        for r in rows:
-            if _s(r.get("pmid")) == pmid:
-                return r["record_id"]
-    if doi:
-        for r in rows:
-            if doi_key(_s(r.get("doi"))) == doi and not (pmid and _s(r.get("pmid")) and _s(r.get("pmid")) != pmid):
-                return r["record_id"]
-    title = normalise_title(_s(rec.get("title")))
-    if title:
-        year, author = _s(rec.get("year")), author_key(_s(rec.get("first_author")))
-        for r in rows:
-            if pmid and _s(r.get("pmid")) and _s(r.get("pmid")) != pmid:
-                continue
-            if doi and doi_key(_s(r.get("doi"))) and doi_key(_s(r.get("doi"))) != doi:
-                continue
-            if (normalise_title(_s(r.get("title"))) == title and _s(r.get("year")) == year
-                    and author_key(_s(r.get("first_author"))) == author):
-                return r["record_id"]
-    return None
+    return DuplicateIndex(rows).find(rec)
 
 
 def _s(v) -> str:
@@ -287,14 +464,46 @@ def _rows(tx, rel: str, columns: list[str]) -> list[dict]:
         return []
 
 
-def _check_date(value: str, what: str) -> str:
+def _check_date(value: str, what: str, future_ok: bool = False) -> str:
+    """An ISO date (YYYY-MM-DD), not after today (a search or a decision has happened)."""
     try:
-        return dt.date.fromisoformat(value).isoformat()
+        d = dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ImportError_(f"{what}: '{value}' is not a date (YYYY-MM-DD)") from None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value or ""):
+        raise ImportError_(f"{what}: '{value}' is not a date (YYYY-MM-DD)")
+    if not future_ok and d > dt.date.today():
+        raise ImportError_(f"{what}: {value} is in the future (today is {dt.date.today().isoformat()})")
+    return d.isoformat()
 
 
 _DB = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def check_data_folder(data_dir: Path | str) -> Path:
+    """``data_dir`` if it is a data folder of this review (its search schemas present), else :class:`ImportError_`."""
+    from .transaction import NotADataFolderError, check_data_folder as check
+
+    try:
+        data_dir = check(data_dir)
+    except NotADataFolderError as exc:
+        raise ImportError_(str(exc)) from None
+    for rel in (f"{SEARCH_DIR}/records.schema.json", f"{SEARCH_DIR}/searches.schema.json",
+                f"{SEARCH_DIR}/screening.schema.json"):
+        if not (data_dir / rel).is_file():
+            raise ImportError_(f"{data_dir}: not a data folder of this review ({rel} is missing)")
+    return data_dir
+
+
+def _validate_staged(data_dir: Path, staged: dict[str, bytes]) -> None:
+    """Refuse staged search files that ``validate`` would reject (schemas and cross-file rules)."""
+    from .data import validate
+
+    problems = validate(data_dir, overrides=staged)
+    if problems:
+        shown = [str(p) for p in problems[:10]]
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise ImportError_("the result would not validate: " + "; ".join(shown) + more)
 
 
 def import_export(path: Path | str, round: int, database: str, searched_on: str | None = None,
@@ -302,31 +511,40 @@ def import_export(path: Path | str, round: int, database: str, searched_on: str 
     """Import a database export into ``search/records.csv`` (deduplicated) and log the search run.
 
     Returns ``{"added", "duplicates", "skipped", "search_logged"}``. Re-importing adds nothing.
-    Raises :class:`ImportError_` (a ``ValueError``) with a one-line message on bad input.
+    Every record is checked (:func:`read_export`), and the new ``records.csv`` and
+    ``searches.csv`` are validated with the rest of the data inside the same locked transaction
+    before anything is written. Raises :class:`ImportError_` (a ``ValueError``) with a one-line
+    message on bad input.
     """
     from .transaction import data_transaction
 
-    path, data_dir = Path(path), Path(data_dir)
+    path = Path(path)
     if not _DB.match(database or ""):
         raise ImportError_(f"--database: '{database}' must be lower case letters, digits and '_' (e.g. pubmed)")
-    if not isinstance(round, int) or round < 2016:
-        raise ImportError_(f"--round: '{round}' must be an edition year (2016 or later)")
+    if not isinstance(round, int) or not 2016 <= round <= 9999:
+        raise ImportError_(f"--round: '{round}' must be an edition year (2016 to 9999)")
     searched_on = _check_date(searched_on, "--searched-on") if searched_on else dt.date.today().isoformat()
-    citations = parse_export(path)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    data_dir = check_data_folder(data_dir)
+    numbered, raw = read_export(path)
+    citations = [c for _, c in numbered]
+    sha = hashlib.sha256(raw).hexdigest()
+    del raw
     with data_transaction(data_dir) as tx:
         records = _rows(tx, RECORDS, RECORD_COLUMNS)
         searches = _rows(tx, SEARCHES, SEARCH_COLUMNS)
         prefix = f"{round}-{database}-"
-        seq = max([int(r["record_id"].rsplit("-", 1)[1]) for r in records if r["record_id"].startswith(prefix)]
-                  or [0])
+        seq = 0
         existing: dict[str, list[str]] = {}
         for r in records:
+            if r["record_id"].startswith(prefix):
+                tail = r["record_id"][len(prefix):]
+                if tail.isdigit():
+                    seq = max(seq, int(tail))
             if r["round"] == str(round) and r["database"] == database:
                 existing.setdefault(_citation_of(r).fingerprint(), []).append(r["record_id"])
         seen: dict[str, int] = {}
         added = dups = skipped = 0
-        kept = [r for r in records if not r["duplicate_of"]]
+        index = DuplicateIndex(r for r in records if not r["duplicate_of"])
         for c in citations:
             fp = c.fingerprint()
             k = seen.get(fp, 0)
@@ -338,29 +556,76 @@ def import_export(path: Path | str, round: int, database: str, searched_on: str 
             row = {"record_id": f"{prefix}{seq:04d}", "round": str(round), "database": database,
                    "searched_on": searched_on, "pmid": c.pmid, "doi": c.doi, "title": c.title,
                    "first_author": c.first_author, "year": c.year, "journal": c.journal, "duplicate_of": ""}
-            dup = find_duplicate(row, kept)
+            dup = index.find(row)
             if dup:
                 row["duplicate_of"] = dup
                 dups += 1
             else:
-                kept.append(row)
+                index.add(row)
             records.append(row)
             added += 1
         logged = not any((s["export_sha256"], s["round"], s["database"]) == (sha, str(round), database) for s in searches)
         if logged:
             strategy = f"{STRATEGIES}/{round}-{database}.txt"
             searches.append({"round": str(round), "database": database, "searched_on": searched_on,
-                             "strategy": strategy if (data_dir / strategy).exists() else "",
+                             "strategy": strategy if (data_dir / strategy).is_file() else "",
                              "export_file": path.name, "export_sha256": sha, "records": str(len(citations))})
+        staged = {}
         if added:
-            tx.write(RECORDS, _csv_bytes(records, RECORD_COLUMNS))
+            staged[RECORDS] = _csv_bytes(records, RECORD_COLUMNS)
         if logged:
-            tx.write(SEARCHES, _csv_bytes(searches, SEARCH_COLUMNS))
+            staged[SEARCHES] = _csv_bytes(searches, SEARCH_COLUMNS)
+        if staged:
+            _validate_staged(data_dir, staged)
+        for rel, content in staged.items():
+            tx.write(rel, content)
     return {"added": added, "duplicates": dups, "skipped": skipped, "search_logged": logged}
 
 
 def _citation_of(r: dict) -> Citation:
     return Citation(**{k: _s(r.get(k)) for k in ("pmid", "doi", "title", "first_author", "year", "journal")})
+
+
+_TEXT_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_decision_input(reviewer: str | None, note: str | None, study_id: str | None = None) -> None:
+    """Refuse text a screening decision cannot store: control characters (CR, LF, NUL, ESC, ...)
+    in ``--reviewer`` or ``--note``, over-long text (:class:`ImportError_`)."""
+    for what, value in (("--reviewer", reviewer), ("--note", note), ("--study-id", study_id)):
+        if not value:
+            continue
+        bad = _TEXT_CONTROL.search(value)
+        if bad:
+            raise ImportError_(f"{what}: control character U+{ord(bad.group(0)):04X} at character {bad.start() + 1}; "
+                               "give plain text on one line")
+        if len(value) > MAX_FIELD_CHARS:
+            raise ImportError_(f"{what}: {len(value)} characters, more than {MAX_FIELD_CHARS}")
+
+
+def check_decision_conflicts(rows: list[dict], record_id: str, stage: str, decision: str,
+                             study_id: str | None) -> None:
+    """Refuse a decision that contradicts one already recorded, naming it (:class:`ImportError_`).
+
+    ``rows``: the rows of ``screening.csv``. Refused: a full-text include without a study; a
+    title/abstract decision other than include under an existing full-text decision; moving a
+    full-text decision to another study.
+    """
+    def named(r: dict) -> str:
+        study = f", study {r['study_id']}" if r["study_id"] else ""
+        return f"{r['stage']} {r['decision']}{study} by {r['reviewer']} on {r['date']}"
+
+    if stage == "full_text" and decision == "include" and not study_id:
+        raise ImportError_("--study-id is required for a full-text include (the trial the report belongs to)")
+    existing_ft = next((r for r in rows if r["record_id"] == record_id and r["stage"] == "full_text"), None)
+    if existing_ft is None:
+        return
+    if stage == "title_abstract" and decision != "include":
+        raise ImportError_(f"{SCREENING}: record '{record_id}' already has a full-text decision ({named(existing_ft)}); "
+                           f"a title/abstract {decision} would leave it without a title/abstract include")
+    if stage == "full_text" and existing_ft["study_id"] and (study_id or "") != existing_ft["study_id"]:
+        raise ImportError_(f"{SCREENING}: record '{record_id}' already has a full-text decision ({named(existing_ft)}); "
+                           f"a report belongs to one study, not to '{study_id or '(none)'}'")
 
 
 def record_decision(record_id: str, stage: str, decision: str, reviewer: str, date: str | None = None,
@@ -372,7 +637,8 @@ def record_decision(record_id: str, stage: str, decision: str, reviewer: str, da
     """
     from .transaction import data_transaction
 
-    data_dir = Path(data_dir)
+    check_decision_input(reviewer, note, study_id)
+    data_dir = check_data_folder(data_dir)
     date = _check_date(date, "--date") if date else dt.date.today().isoformat()
     if stage not in STAGES:
         raise ImportError_(f"--stage: '{stage}' is not one of: {', '.join(STAGES)}")
@@ -395,6 +661,7 @@ def record_decision(record_id: str, stage: str, decision: str, reviewer: str, da
             raise ImportError_(f"record '{record_id}' duplicates '{records[record_id]['duplicate_of']}': "
                                "screen that record instead")
         rows = _rows(tx, SCREENING, SCREENING_COLUMNS)
+        check_decision_conflicts(rows, record_id, stage, decision, study_id)
         if stage == "full_text" and not any(r["record_id"] == record_id and r["stage"] == "title_abstract"
                                             and r["decision"] == "include" for r in rows):
             raise ImportError_(f"record '{record_id}' has no title/abstract include: screen it first")
@@ -416,7 +683,9 @@ def record_decision(record_id: str, stage: str, decision: str, reviewer: str, da
                 replaced = True
         if not replaced:
             rows.append(new)
-        tx.write(SCREENING, _csv_bytes(rows, SCREENING_COLUMNS))
+        staged = {SCREENING: _csv_bytes(rows, SCREENING_COLUMNS)}
+        _validate_staged(data_dir, staged)
+        tx.write(SCREENING, staged[SCREENING])
     return {"replaced": replaced, **new}
 
 
@@ -523,15 +792,31 @@ def last_search_date(review) -> str | None:
 def strategies(data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """The saved search strategies (``search/strategies/ROUND-DATABASE.txt``), oldest round first.
 
-    Columns ``round, database, file, text``.
+    Columns ``round, database, file, text``. The folder and every file are recorded as read
+    (:data:`livingreview.data.FILES_READ`), so a notebook showing them goes stale when one changes
+    or a strategy is added. Raises :class:`ImportError_` when ``data_dir`` is not a data folder.
     """
-    folder = Path(data_dir) / STRATEGIES
+    from .data import FILES_READ, TextError, decode_text
+    from .safeio import UnsafeFileError, read_data_bytes
+
+    data_dir = check_data_folder(data_dir)
+    folder = data_dir / STRATEGIES
+    FILES_READ.add(folder.resolve())
     rows = []
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise ImportError_(f"{folder}: not a folder of search strategies")
     for p in sorted(folder.glob("*.txt")):
         m = re.fullmatch(r"(\d{4})-([a-z0-9_]+)", p.stem)
         if m:
+            FILES_READ.add(p.resolve())
+            try:
+                text = decode_text(read_data_bytes(p, data_dir, max_bytes=1 << 20), str(p))
+            except UnsafeFileError as exc:
+                raise ImportError_(str(exc)) from None
+            except TextError as exc:
+                raise ImportError_(str(exc)) from None
             rows.append({"round": int(m.group(1)), "database": m.group(2), "file": f"{STRATEGIES}/{p.name}",
-                         "text": p.read_text(encoding="utf-8")})
+                         "text": text})
     return pd.DataFrame(rows, columns=["round", "database", "file", "text"])
 
 
@@ -580,82 +865,5 @@ def register_for_added_trial(data_dir: Path | str, study_row: dict, today: dt.da
 
 
 __all__ = ["import_export", "record_decision", "prisma_flow", "flow_table", "screening_status", "strategies",
-           "last_search_date", "find_duplicate", "parse_ris", "parse_medline", "parse_export", "DataError"]
-
-
-# ---------------------------------------------------------------------------------------------
-# command line: livingreview search import|screen|status|flow|strategies
-
-def _fail(message) -> int:
-    import sys
-
-    print(str(message), file=sys.stderr)
-    return 1
-
-
-def cmd_import(args) -> int:
-    try:
-        res = import_export(args.file, args.round, args.database, args.searched_on, args.data_dir)
-    except (ImportError_, DataError) as exc:
-        return _fail(f"{exc}; nothing was written")
-    if not res["added"] and not res["search_logged"]:
-        print(f"{args.file}: already imported; nothing was added")
-        return 0
-    print(f"{args.file}: {res['added']} record(s) added to {RECORDS} ({res['duplicates']} duplicate(s) linked), "
-          f"{res['skipped']} already present")
-    print(f"next: livingreview search status --round {args.round}")
-    return 0
-
-
-def cmd_screen(args) -> int:
-    try:
-        res = record_decision(args.record_id, args.stage, args.decision, args.reviewer, args.date, args.reason,
-                              args.study_id, args.note, args.data_dir)
-    except (ImportError_, DataError) as exc:
-        return _fail(f"{exc}; nothing was written")
-    what = "replaced" if res["replaced"] else "recorded"
-    print(f"{args.record_id}: {args.stage} {args.decision} {what} in {SCREENING}")
-    return 0
-
-
-def cmd_status(args) -> int:
-    try:
-        review = _load(args.data_dir)
-    except DataError as exc:
-        return _fail(exc)
-    todo = screening_status(review, args.round)
-    flow = prisma_flow(review, args.round)
-    rounds = sorted(flow["round"].unique())
-    if not rounds:
-        print("no search records" + (f" for round {args.round}" if args.round else ""))
-        return 0
-    for rnd in rounds:
-        f = flow[flow["round"] == rnd].set_index("stage")["count"]
-        t = todo[todo["round"] == rnd]
-        n_ta, n_ft = (t["stage"] == "title_abstract").sum(), (t["stage"] == "full_text").sum()
-        print(f"round {rnd}: {f['records_identified']} records, {f['duplicates_removed']} duplicates; "
-              f"{n_ta} left to screen on title/abstract, {n_ft} left at full text; "
-              f"{f['studies_awaiting_data']} awaiting data")
-        for r in t.itertuples():
-            title = r.title if isinstance(r.title, str) else "(no title)"
-            print(f"  {r.stage:<15} {r.record_id}  {title[:70]}")
-    return 0
-
-
-def cmd_flow(args) -> int:
-    import sys
-
-    try:
-        review = _load(args.data_dir)
-    except DataError as exc:
-        return _fail(exc)
-    prisma_flow(review, args.round).to_csv(sys.stdout, index=False, lineterminator="\n")
-    return 0
-
-
-def cmd_strategies(args) -> int:
-    for r in strategies(args.data_dir).itertuples():
-        print(f"{r.round} {r.database}: {r.file}")
-    return 0
-
-
+           "last_search_date", "find_duplicate", "DuplicateIndex", "parse_ris", "parse_medline", "parse_export",
+           "read_export", "check_data_folder", "DataError"]

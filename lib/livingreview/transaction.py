@@ -68,6 +68,43 @@ class DataLockedError(TransactionError):
     """Another process holds the data folder's lock for longer than the timeout."""
 
 
+class NotADataFolderError(TransactionError):
+    """A folder given as the data folder that is not one (missing, a file, or without its schemas)."""
+
+
+class CommittedError(TransactionError):
+    """A failure after the commit point: the transaction *is* committed and will be completed
+    (by :func:`recover`, which every command that reads the data runs first)."""
+
+
+#: A data folder holds this schema (``check_data_folder``): nothing is ever created in another folder.
+MARKER_SCHEMA = "studies.schema.json"
+
+
+def check_data_folder(data_dir) -> Path:
+    """``data_dir`` as a Path when it is a data folder (a folder holding its schemas), else
+    :class:`NotADataFolderError`. Writes never create a data folder (or files in a stray one)."""
+    data_dir = Path(data_dir)
+    if not data_dir.exists():
+        raise NotADataFolderError(f"{data_dir}: no such data folder")
+    if not data_dir.is_dir():
+        raise NotADataFolderError(f"{data_dir}: not a folder (give the data folder, e.g. data/)")
+    marker = data_dir / MARKER_SCHEMA
+    if marker.is_symlink() or not marker.is_file():
+        raise NotADataFolderError(f"{data_dir}: not a data folder of this review ({MARKER_SCHEMA} is missing)")
+    return data_dir
+
+
+def _symlink_in(root: Path, rel: str) -> Path | None:
+    """The first symbolic link on the way from ``root`` to ``root/rel`` (the file included), or None."""
+    p = root
+    for part in PurePosixPath(rel).parts:
+        p = p / part
+        if p.is_symlink():
+            return p
+    return None
+
+
 def _pause(step: str) -> None:
     """Test hook: ``LIVINGREVIEW_TX_PAUSE`` seconds between steps (to spread out the renames)."""
     delay = os.environ.get("LIVINGREVIEW_TX_PAUSE")
@@ -149,19 +186,36 @@ class Transaction:
 
 
 def _roll_forward(data_dir: Path, stage: Path, journal: Path) -> None:
+    from .safeio import read_data_bytes
+
     try:
-        record = json.loads(journal.read_text(encoding="utf-8"))
+        if journal.is_symlink():
+            raise ValueError("it is a symbolic link")
+        record = json.loads(read_data_bytes(journal, max_bytes=1 << 20).decode("utf-8"))
         files = record["files"]
         if not isinstance(files, dict):
             raise TypeError("'files' is not a mapping")
-        for rel in files:
+        for rel, digest in files.items():
             _check_rel(rel)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise TransactionError(f"{journal}: interrupted transaction with an unreadable journal ({exc}); "
+            if not isinstance(digest, str):
+                raise TypeError(f"the digest of {rel!r} is not a string")
+    except RecursionError:
+        raise TransactionError(f"{journal}: interrupted transaction with an unreadable journal (nested too "
+                               f"deeply); restore data/ from version control, then delete {stage}") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        msg = " ".join(str(exc).split())[:200]
+        raise TransactionError(f"{journal}: interrupted transaction with an unreadable journal ({msg}); "
                                f"restore data/ from version control, then delete {stage}") from None
     for rel, digest in files.items():
         staged, target = stage / "files" / rel, data_dir / rel
+        link = _symlink_in(stage, f"files/{rel}") or _symlink_in(data_dir, rel)
+        if link is not None:
+            raise TransactionError(f"{journal}: {link} is a symbolic link; a transaction never follows one. "
+                                   f"Restore data/ from version control, then delete {stage}")
         if staged.exists():
+            if not staged.is_file():
+                raise TransactionError(f"{journal}: staged {rel} is not a regular file; restore data/ "
+                                       f"from version control, then delete {stage}")
             if _digest(staged.read_bytes()) != digest:
                 raise TransactionError(f"{journal}: staged {rel} does not match its journal entry; restore data/ "
                                        f"from version control, then delete {stage}")
@@ -184,7 +238,7 @@ def _recover_locked(data_dir: Path) -> str | None:
     if stage.is_symlink() or not stage.is_dir():
         raise TransactionError(f"{stage}: not a staging folder of livingreview; remove it")
     journal = stage / JOURNAL_NAME
-    if journal.exists():
+    if journal.exists() or journal.is_symlink():
         _roll_forward(data_dir, stage, journal)
         return "completed"
     shutil.rmtree(stage)
@@ -214,9 +268,7 @@ def recover(data_dir) -> str | None:
 @contextmanager
 def data_transaction(data_dir, timeout: float | None = None):
     """Hold the data folder's lock, collect staged writes, and apply them all or none."""
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise NotADirectoryError(f"{data_dir}: not a data folder")
+    data_dir = check_data_folder(data_dir)
     lock = _lock(data_dir, timeout)
     _acquire(lock, data_dir)
     key = data_dir.resolve()
@@ -234,6 +286,16 @@ def data_transaction(data_dir, timeout: float | None = None):
 
 def _commit(data_dir: Path, staged: dict[str, bytes]) -> None:
     stage = data_dir / STAGE_NAME
+    for rel in staged:
+        link = _symlink_in(data_dir, rel)
+        if link is not None:
+            raise TransactionError(f"{link}: a symbolic link in the data folder; a write never follows one "
+                                   "(replace it with the file itself)")
+        target = data_dir / rel
+        if target.exists() and not target.is_file():
+            raise TransactionError(f"{target}: not a regular file; a write replaces only regular files")
+    if stage.is_symlink():
+        raise TransactionError(f"{stage}: not a staging folder of livingreview (a symbolic link); remove it")
     shutil.rmtree(stage, ignore_errors=True)
     try:
         for rel, content in staged.items():
@@ -248,4 +310,10 @@ def _commit(data_dir: Path, staged: dict[str, bytes]) -> None:
         shutil.rmtree(stage, ignore_errors=True)  # not committed: roll back
         raise
     _pause("journal")
-    _roll_forward(data_dir, stage, stage / JOURNAL_NAME)
+    try:
+        _roll_forward(data_dir, stage, stage / JOURNAL_NAME)
+    except (OSError, ValueError) as exc:  # after the commit point: the transaction will be completed
+        cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())
+        where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+        raise CommittedError(f"{where}{cause}; the transaction was committed (journal {stage / JOURNAL_NAME}) "
+                             "and will be completed by the next livingreview command once this is fixed") from None

@@ -11,7 +11,9 @@ through :func:`execute`, the inputs it used are written into its metadata under
 ``inputs``
     ``{path: sha256}`` of every data file the kernel actually read through
     :mod:`livingreview.data` (recorded by the kernel itself, so the list cannot
-    drift from what the notebook does);
+    drift from what the notebook does); a folder it listed (the saved search
+    strategies) has the digest of its files' names and contents (:func:`input_digest`),
+    so adding, removing or editing one makes the notebook stale;
 ``duration_s``
     wall-clock execution time, shown on the status page.
 
@@ -127,15 +129,37 @@ def stale_reasons(path: Path | str, root: Path | str = ROOT) -> list[str]:
     return reasons + stale_reasons_for_inputs(rec.get("inputs", {}), root)
 
 
+def input_digest(path: Path | str) -> str:
+    """SHA-256 of an input: a file's bytes, or a folder's regular files (names and bytes, sorted).
+
+    A folder's digest is prefixed ``dir:`` so that it never equals a file's.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return file_digest(path)
+    h = hashlib.sha256()
+    for p in sorted(path.iterdir()):
+        if p.is_file() and not p.name.startswith("."):
+            h.update(p.name.encode() + b"\0")
+            h.update(bytes.fromhex(file_digest(p)))
+    return "dir:" + h.hexdigest()
+
+
 def stale_reasons_for_inputs(inputs: dict[str, str], root: Path | str = ROOT) -> list[str]:
-    """Which recorded input files (``{relative path: sha256}``) differ from those under ``root``."""
+    """Which recorded inputs (``{relative path: digest}``, files or folders) differ from those under ``root``."""
     reasons = []
     for rel, digest in sorted(inputs.items()):
         p = Path(root) / rel
         if not p.exists():
             reasons.append(f"{rel} no longer exists")
-        elif file_digest(p) != digest:
-            reasons.append(f"{rel} changed")
+        else:
+            try:
+                now = input_digest(p)
+            except OSError as exc:
+                reasons.append(f"{rel} cannot be read ({exc.strerror or exc})")
+                continue
+            if now != digest:
+                reasons.append(f"{rel} changed" if not now.startswith("dir:") else f"{rel} (a file in it) changed")
     return reasons
 
 
@@ -159,7 +183,7 @@ def execute(path: Path | str, timeout: int = 600) -> float:
     probe = nb.cells.pop()
     text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
     probe_out = json.loads(text.strip().splitlines()[-1]) if text.strip() else {"files": [], "modules": []}
-    inputs = {_rel(Path(p)): file_digest(p) for p in probe_out["files"] if Path(p).exists()}
+    inputs = {_rel(Path(p)): input_digest(p) for p in probe_out["files"] if Path(p).exists()}
     modules = sorted(_rel(Path(m)) for m in probe_out["modules"])
     nb.metadata[META_KEY] = {
         "code": code_digest(nb),
@@ -176,6 +200,31 @@ def execute(path: Path | str, timeout: int = 600) -> float:
 
 def _execute_job(path: str) -> float:
     return execute(path)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``).
+
+    Run in every worker of :func:`execute_stale`: a killed ``livingreview execute`` leaves no worker
+    behind re-executing notebooks (their kernels exit with them: ipykernel polls its parent). When
+    the parent is already gone (``parent`` is not ``os.getppid()``), exit at once. Elsewhere a no-op.
+    """
+    import ctypes
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
 
 
 def execute_stale(paths=None, force: bool = False, out=print, jobs: int | None = None) -> list[Path]:
@@ -198,7 +247,7 @@ def execute_stale(paths=None, force: bool = False, out=print, jobs: int | None =
         return []
     jobs = jobs or min(4, os.cpu_count() or 1)
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             for p, secs in zip(todo, pool.map(_execute_job, [str(p) for p in todo])):
                 out(f"executed {_rel(p)} in {secs:.1f} s")
     else:
