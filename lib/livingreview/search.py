@@ -357,11 +357,16 @@ def parse_export(path: Path | str) -> list[Citation]:
 # ---------------------------------------------------------------------------------------------
 # deduplication
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def normalise_title(text: str) -> str:
     """Lower case, accents and punctuation removed, spacing collapsed (for title matching)."""
-    text = unicodedata.normalize("NFKD", str(text or ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    text = str(text or "")
+    if not text.isascii():  # NFKD leaves ASCII as it is
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
 
 
 def doi_key(doi: str) -> str:
@@ -390,28 +395,32 @@ class DuplicateIndex:
         for r in rows:
             self.add(r)
 
-    def add(self, r: dict) -> None:
-        rid, pmid, doi = r["record_id"], _s(r.get("pmid")), doi_key(_s(r.get("doi")))
+    @staticmethod
+    def _keys(r: dict) -> tuple[str, str, tuple[str, str, str] | None]:
+        pmid, doi = _s(r.get("pmid")), doi_key(_s(r.get("doi")))
+        title = normalise_title(_s(r.get("title")))
+        key = (title, _s(r.get("year")), author_key(_s(r.get("first_author")))) if title else None
+        return pmid, doi, key
+
+    def add(self, r: dict, keys=None) -> None:
+        pmid, doi, key = keys or self._keys(r)
+        rid = r["record_id"]
         if pmid:
             self._pmid.setdefault(pmid, rid)
         if doi:
             self._doi.setdefault(doi, []).append((pmid, rid))
-        title = normalise_title(_s(r.get("title")))
-        if title:
-            key = (title, _s(r.get("year")), author_key(_s(r.get("first_author"))))
+        if key:
             self._title.setdefault(key, []).append((pmid, doi, rid))
 
-    def find(self, rec: dict) -> str | None:
-        pmid, doi = _s(rec.get("pmid")), doi_key(_s(rec.get("doi")))
+    def find(self, rec: dict, keys=None) -> str | None:
+        pmid, doi, key = keys or self._keys(rec)
         if pmid and pmid in self._pmid:
             return self._pmid[pmid]
         if doi:
             for other_pmid, rid in self._doi.get(doi, ()):
                 if not (pmid and other_pmid and other_pmid != pmid):
                     return rid
-        title = normalise_title(_s(rec.get("title")))
-        if title:
-            key = (title, _s(rec.get("year")), author_key(_s(rec.get("first_author"))))
+        if key:
             for other_pmid, other_doi, rid in self._title.get(key, ()):
                 if pmid and other_pmid and other_pmid != pmid:
                     continue
@@ -419,6 +428,14 @@ class DuplicateIndex:
                     continue
                 return rid
         return None
+
+    def find_or_add(self, rec: dict) -> str | None:
+        """The record ``rec`` duplicates, or None after adding ``rec`` as a kept record."""
+        keys = self._keys(rec)
+        found = self.find(rec, keys)
+        if found is None:
+            self.add(rec, keys)
+        return found
 
 
 def find_duplicate(rec: dict, kept: pd.DataFrame | list[dict]) -> str | None:
@@ -432,6 +449,8 @@ def find_duplicate(rec: dict, kept: pd.DataFrame | list[dict]) -> str | None:
 
 
 def _s(v) -> str:
+    if type(v) is str:
+        return v.strip()
     if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -556,12 +575,10 @@ def import_export(path: Path | str, round: int, database: str, searched_on: str 
             row = {"record_id": f"{prefix}{seq:04d}", "round": str(round), "database": database,
                    "searched_on": searched_on, "pmid": c.pmid, "doi": c.doi, "title": c.title,
                    "first_author": c.first_author, "year": c.year, "journal": c.journal, "duplicate_of": ""}
-            dup = index.find(row)
+            dup = index.find_or_add(row)
             if dup:
                 row["duplicate_of"] = dup
                 dups += 1
-            else:
-                index.add(row)
             records.append(row)
             added += 1
         logged = not any((s["export_sha256"], s["round"], s["database"]) == (sha, str(round), database) for s in searches)
