@@ -544,6 +544,8 @@ def import_export(path: Path | str, round: int, database: str, searched_on: str 
         raise ImportError_(f"--round: '{round}' must be an edition year (2016 to 9999)")
     searched_on = _check_date(searched_on, "--searched-on") if searched_on else dt.date.today().isoformat()
     data_dir = check_data_folder(data_dir)
+    if _TEXT_CONTROL.search(path.name):
+        raise ImportError_(f"{path!r}: a control character in the file name; rename the export")
     numbered, raw = read_export(path)
     citations = [c for _, c in numbered]
     sha = hashlib.sha256(raw).hexdigest()
