@@ -241,10 +241,30 @@ def distinct(space: pd.DataFrame) -> pd.DataFrame:
     e = estimable(space)
     key = ["analysis", "outcome", "population", "model", "ci_method", "trials", "alternative"]
     choice = ["trials_rule", "counts_rule", "left_out"]
+    e = e.assign(is_primary=is_primary(e))
     agg = {c: (lambda s: "|".join(sorted(set(s)))) for c in choice}
     first = {c: "first" for c in e.columns if c not in key + choice}
-    out = e.groupby(key, sort=False, dropna=False).agg({**agg, **first}).reset_index()
+    out = e.groupby(key, sort=False, dropna=False).agg({**agg, **first, "is_primary": "any"}).reset_index()
     return out[e.columns.tolist()]
+
+
+def is_primary(space: pd.DataFrame) -> pd.Series:
+    """True on the rows of the pages' primary estimate (:data:`PRIMARY`)."""
+    hit = pd.Series(True, index=space.index)
+    for col, val in PRIMARY.items():
+        hit &= space[col] == val
+    return hit
+
+
+#: Outcomes in the order the pages show them (the rest follow in the vocabulary's order).
+PAGE_ORDER = ("total_response", "complete_response", "partial_response")
+
+
+def outcomes_in_order(review, present) -> list[str]:
+    """The outcomes of ``present`` in page order."""
+    present = set(present)
+    vocab = [o for o in review.vocabulary["outcome"] if o not in PAGE_ORDER]
+    return [o for o in (*PAGE_ORDER, *vocab) if o in present]
 
 
 def primary_row(space: pd.DataFrame, analysis: str, outcome: str, population: str = "all") -> pd.Series | None:
@@ -389,7 +409,7 @@ def explorer_data(space: pd.DataFrame, review, analysis: str) -> dict:
         base = key.rsplit("|", 1)[0] + "|"
         if trials.get(base) == trials[key]:
             del trials[key]
-    outcomes = [o for o in review.vocabulary["outcome"] if o in set(sp["outcome"])] if len(sp) else []
+    outcomes = outcomes_in_order(review, sp["outcome"])
     studies = review.studies
     return {
         "format": 1, "analysis": analysis, "columns": JSON_COLUMNS, "rows": rows, "trials": trials,
@@ -422,3 +442,20 @@ def parse_explorer_script(text: str) -> dict:
 def primary_text(row: pd.Series | None) -> str:
     """'1.37 (1.21 to 1.56)' of a primary row ("no counts yet" when there is none)."""
     return "no counts yet" if row is None else fmt_rr(row["rr"], row["ci_low"], row["ci_high"])
+
+
+def explorer_html(analysis: str, outcome: str) -> str:
+    """The explorer's place on a page: a container, its stylesheet and script (``book/_static``).
+
+    Nothing from ``data/`` is in this HTML: the script reads the data file. ``analysis`` and
+    ``outcome`` are codes of the package (checked here).
+    """
+    if analysis not in pools.ANALYSES or not outcome.replace("_", "").isalnum():
+        raise ValueError(f"explorer_html: bad analysis or outcome code {analysis!r}, {outcome!r}")
+    return (
+        '<link rel="stylesheet" href="../_static/explorer.css">\n'
+        f'<div class="lr-explorer" id="explorer-{analysis}" data-analysis="{analysis}" data-outcome="{outcome}">\n'
+        '<p>Loading the explorer of every defensible analysis…</p>\n'
+        '<noscript>The explorer needs JavaScript; every analysis is in results/robustness.csv '
+        '(see Downloads).</noscript>\n</div>\n'
+        '<script src="../_static/explorer.js"></script>\n')
