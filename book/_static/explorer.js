@@ -53,6 +53,11 @@
     this.reset(false);
     this.build();
     this.update();
+    var timer = null, last = this.width();
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { if (self.width() !== last) { last = self.width(); self.update(); } }, 150);
+    });
   }
   Explorer.prototype.get = function (r, col) { return r[this.c[col]]; };
   Explorer.prototype.key = function (r) {
@@ -67,10 +72,8 @@
     if (redraw) { this.update(); }
   };
   Explorer.prototype.lookup = function (s) {
-    var parts = s.counts.split("=");
     var rule = s.counts.indexOf("alternative:") === 0 ? "alternative" : s.counts;
     var alt = rule === "alternative" ? s.counts.slice("alternative:".length) : "";
-    void parts;
     return this.index[[s.outcome, s.population, s.model, s.ci, s.trials, rule, alt, s.left].join("\u0001")];
   };
   Explorer.prototype.select = function (name, label, help) {
@@ -170,6 +173,11 @@
     this.fill("left", left, s.left);
     this.show(this.lookup(s), full);
   };
+  Explorer.prototype.width = function () {
+    var cs = window.getComputedStyle(this.root);
+    var w = this.root.clientWidth - parseFloat(cs.paddingLeft || 0) - parseFloat(cs.paddingRight || 0);
+    return Math.max(300, Math.min(640, w > 0 ? w : 640));
+  };
   Explorer.prototype.isPrimary = function () {
     var p = this.d.primary, s = this.state;
     return s.model === p.model && s.ci === p.ci_method && s.trials === p.trials_rule && s.counts === p.counts_rule
@@ -232,8 +240,11 @@
       return {label: d.labels[sid] || sid, ev: t ? int(t[0]) + "/" + int(t[1]) + " vs " + int(t[2]) + "/" + int(t[3]) : "",
               rr: t ? t[5] : null, lo: t ? t[6] : null, hi: t ? t[7] : null, w: wts[i]};
     });
-    var W = 640, rowH = 24, top = 22, n = rows.length + 1, H = top + rowH * n + 34;
-    var x0 = 250, x1 = 470;
+    // Wide: one line per trial (label, counts, interval, RR, weight). Narrow (a phone): two lines per
+    // trial, the label, weight and RR above and the interval across the whole width beneath.
+    var W = this.width(), narrow = W < 560;
+    var rowH = narrow ? 40 : 24, top = narrow ? 8 : 22, n = rows.length + 1, H = top + rowH * n + 34;
+    var x0 = narrow ? 8 : 250, x1 = narrow ? W - 8 : 470;
     var vals = [0.5, 2];
     rows.concat([{lo: g("ci_low"), hi: g("ci_high")}]).forEach(function (o) {
       if (ok(o.lo)) { vals.push(o.lo); } if (ok(o.hi)) { vals.push(o.hi); }
@@ -241,32 +252,39 @@
     var lmin = Math.log(Math.max(Math.min.apply(null, vals) / 1.2, 0.01));
     var lmax = Math.log(Math.min(Math.max.apply(null, vals) * 1.2, 100));
     function X(v) { return x0 + (Math.log(Math.min(Math.max(v, Math.exp(lmin)), Math.exp(lmax))) - lmin) / (lmax - lmin) * (x1 - x0); }
-    var svg = sv("svg", {viewBox: "0 0 " + W + " " + H, role: "img", "class": "lr-x-svg",
+    var svg = sv("svg", {viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "class": "lr-x-svg",
                          "aria-label": "Forest plot of the " + rows.length + " trials pooled by this analysis"});
-    svg.appendChild(sv("text", {x: 4, y: 14, "class": "lr-x-head"}, "Trial"));
-    svg.appendChild(sv("text", {x: 110, y: 14, "class": "lr-x-head"}, "TAC vs control"));
-    svg.appendChild(sv("text", {x: 480, y: 14, "class": "lr-x-head"}, "RR (95% CI)"));
-    svg.appendChild(sv("text", {x: 636, y: 14, "class": "lr-x-head", "text-anchor": "end"}, "Weight"));
+    if (!narrow) {
+      svg.appendChild(sv("text", {x: 4, y: 14, "class": "lr-x-head"}, "Trial"));
+      svg.appendChild(sv("text", {x: 110, y: 14, "class": "lr-x-head"}, "TAC vs control"));
+      svg.appendChild(sv("text", {x: 480, y: 14, "class": "lr-x-head"}, "RR (95% CI)"));
+      svg.appendChild(sv("text", {x: 636, y: 14, "class": "lr-x-head", "text-anchor": "end"}, "Weight"));
+    }
     var wmax = Math.max.apply(null, wts.concat([1]));
     rows.forEach(function (o, i) {
-      var y = top + rowH * i + rowH / 2;
-      svg.appendChild(sv("text", {x: 4, y: y + 4}, o.label));
-      svg.appendChild(sv("text", {x: 110, y: y + 4, "class": "lr-x-small"}, o.ev));
+      var y = top + rowH * i + rowH / 2, yl = narrow ? y - 8 : y + 4, yc = narrow ? y + 9 : y;
+      var wt = ok(o.w) ? num(o.w, 1) + "%" : UNDEFINED;
+      svg.appendChild(sv("text", {x: 4, y: yl}, narrow ? o.label + " (" + wt + ")" : o.label));
+      if (!narrow) { svg.appendChild(sv("text", {x: 110, y: yl, "class": "lr-x-small"}, o.ev)); }
       if (ok(o.rr) && ok(o.lo) && ok(o.hi)) {
-        svg.appendChild(sv("line", {x1: X(o.lo), x2: X(o.hi), y1: y, y2: y, "class": "lr-x-ci"}));
+        svg.appendChild(sv("line", {x1: X(o.lo), x2: X(o.hi), y1: yc, y2: yc, "class": "lr-x-ci"}));
         var half = 3 + 5 * Math.sqrt((o.w || 0) / wmax);
-        svg.appendChild(sv("rect", {x: X(o.rr) - half, y: y - half, width: 2 * half, height: 2 * half, "class": "lr-x-box"}));
+        svg.appendChild(sv("rect", {x: X(o.rr) - half, y: yc - half, width: 2 * half, height: 2 * half, "class": "lr-x-box"}));
       }
-      svg.appendChild(sv("text", {x: 480, y: y + 4, "class": "lr-x-small"}, rrText(o.rr, o.lo, o.hi)));
-      svg.appendChild(sv("text", {x: 636, y: y + 4, "class": "lr-x-small", "text-anchor": "end"}, ok(o.w) ? num(o.w, 1) + "%" : UNDEFINED));
+      svg.appendChild(sv("text", narrow ? {x: W - 4, y: yl, "class": "lr-x-small", "text-anchor": "end"}
+                                        : {x: 480, y: yl, "class": "lr-x-small"}, rrText(o.rr, o.lo, o.hi)));
+      if (!narrow) {
+        svg.appendChild(sv("text", {x: 636, y: yl, "class": "lr-x-small", "text-anchor": "end"}, wt));
+      }
     });
-    var yp = top + rowH * rows.length + rowH / 2;
-    svg.appendChild(sv("text", {x: 4, y: yp + 4, "class": "lr-x-head"}, "Pooled"));
+    var yp = top + rowH * rows.length + rowH / 2, ypl = narrow ? yp - 8 : yp + 4, ypc = narrow ? yp + 9 : yp;
+    svg.appendChild(sv("text", {x: 4, y: ypl, "class": "lr-x-head"}, "Pooled"));
     if (ok(g("rr")) && ok(g("ci_low")) && ok(g("ci_high"))) {
-      var pts = [[X(g("ci_low")), yp], [X(g("rr")), yp - 7], [X(g("ci_high")), yp], [X(g("rr")), yp + 7]];
+      var pts = [[X(g("ci_low")), ypc], [X(g("rr")), ypc - 7], [X(g("ci_high")), ypc], [X(g("rr")), ypc + 7]];
       svg.appendChild(sv("polygon", {points: pts.map(function (p) { return p.join(","); }).join(" "), "class": "lr-x-diamond"}));
     }
-    svg.appendChild(sv("text", {x: 480, y: yp + 4, "class": "lr-x-head"}, rrText(g("rr"), g("ci_low"), g("ci_high"))));
+    svg.appendChild(sv("text", narrow ? {x: W - 4, y: ypl, "class": "lr-x-head", "text-anchor": "end"}
+                                      : {x: 480, y: ypl, "class": "lr-x-head"}, rrText(g("rr"), g("ci_low"), g("ci_high"))));
     var yb = top + rowH * n + 4;
     svg.appendChild(sv("line", {x1: X(1), x2: X(1), y1: top, y2: yb, "class": "lr-x-one"}));
     svg.appendChild(sv("line", {x1: x0, x2: x1, y1: yb, y2: yb, "class": "lr-x-axis"}));
@@ -299,14 +317,14 @@
     var higher = d.higher_is[s.outcome];
     var fav = pts.filter(function (p) { return higher === "better" ? p.rr > 1 : p.rr < 1; }).length;
     var exc = pts.filter(function (p) { return p.lo > 1 || p.hi < 1; }).length;
-    var W = 640, H = 200, L = 40, R = 632, T = 8, B = 180;
+    var W = this.width(), H = 200, L = 40, R = W - 8, T = 8, B = 180;
     var vals = [0.5, 2];
     pts.forEach(function (p) { vals.push(p.lo, p.hi); });
     var lmin = Math.log(Math.max(Math.min.apply(null, vals) / 1.2, 0.01));
     var lmax = Math.log(Math.min(Math.max.apply(null, vals) * 1.2, 100));
     function Y(v) { return B - (Math.log(Math.min(Math.max(v, Math.exp(lmin)), Math.exp(lmax))) - lmin) / (lmax - lmin) * (B - T); }
     function X(i) { return L + (pts.length === 1 ? (R - L) / 2 : i / (pts.length - 1) * (R - L)); }
-    var svg = sv("svg", {viewBox: "0 0 " + W + " " + H, role: "img", "class": "lr-x-svg",
+    var svg = sv("svg", {viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "class": "lr-x-svg",
       "aria-label": "Specification curve: " + pts.length + " distinct analyses sorted by risk ratio"});
     [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100].forEach(function (t) {
       if (Math.log(t) >= lmin && Math.log(t) <= lmax) {
@@ -319,11 +337,12 @@
       svg.appendChild(sv("line", {x1: X(i), x2: X(i), y1: Y(p.lo), y2: Y(p.hi), "class": cls}));
       svg.appendChild(sv("circle", {cx: X(i), cy: Y(p.rr), r: p.cur ? 4 : 2, "class": cls}));
     });
-    svg.appendChild(sv("text", {x: L, y: H - 4, "class": "lr-x-small"}, "analyses, sorted by risk ratio (log scale); red: the one chosen"));
+    svg.appendChild(sv("text", {x: L, y: H - 4, "class": "lr-x-small"}, "risk ratios (log scale), sorted; red: the one chosen"));
     this.curve.appendChild(svg);
-    this.curve.appendChild(el("figcaption", {"class": "lr-x-curve-summary"}, int(fav) + " of " + int(pts.length)
-      + " distinct analyses of " + d.labels[s.outcome].toLowerCase() + " (" + d.populations[s.population].toLowerCase()
-      + ") favour TAC; " + int(exc) + " of them have a 95% interval that excludes no effect."));
+    this.curve.appendChild(el("figcaption", {"class": "lr-x-curve-summary"}, "Specification curve: " + int(fav) + " of "
+      + int(pts.length) + " distinct analyses of " + d.labels[s.outcome].toLowerCase() + " ("
+      + d.populations[s.population].toLowerCase() + ") favour TAC; the 95% interval excludes no effect in "
+      + int(exc) + " of the " + int(pts.length) + "."));
   };
 
   function start(root) {
