@@ -277,8 +277,10 @@ def test_distinct_analyses_and_the_summary_sentence(space, review):
         fav = int(robustness.favours_tac(g["rr"], review.higher_is(oc)).sum())
         assert re.search(rf": {fav:,} of {len(g):,} distinct analys", text), text
         inc = int(robustness.includes_no_effect(g["ci_low"], g["ci_high"]).sum())
-        if 0 < inc < len(g):
+        if 0 < inc <= len(g) - inc:
             assert f"except {inc:,}" in text
+        elif len(g) - inc < inc < len(g):
+            assert f"includes no effect in {inc:,} of them and excludes it in {len(g) - inc:,}" in text
 
 
 def test_facts_keys_are_spelled_out(space, review):

@@ -293,9 +293,13 @@ def _shared_choice(rows: pd.DataFrame, ref: pd.DataFrame, review) -> str:
     ci = set(rows["ci_method"])
     if ci <= kh and not set(ref["ci_method"]) <= kh:
         words.append("use a Knapp–Hartung interval")
-    models = set(rows["model"])
+    models, fixed = set(rows["model"]), {"MH-cc", "MH", "IV"}
     if models <= set(randeff.TAU2_METHODS) and not set(ref["model"]) <= set(randeff.TAU2_METHODS) and not words:
         words.append("use a random-effects model")
+    if models <= fixed and not set(ref["model"]) <= fixed:
+        words.append("use a fixed-effect model")
+    elif ci <= {"mh", "z"} and not set(ref["ci_method"]) <= {"mh", "z"}:
+        words.append("use a Mantel–Haenszel or Wald interval")
     left = [set(s.split("|")) - {""} for s in rows["left_out"]]
     common = set.intersection(*left) if left else set()
     if common:
@@ -326,17 +330,22 @@ def summary_sentence(space: pd.DataFrame, review, analysis: str, outcome: str, p
     direction = "above" if higher == "better" else "below"
     head = (f"{name}: {fmt_int(int(fav.sum()))} of {fmt_int(m)} distinct {noun} favour TAC "
             f"(risk ratio {direction} 1); ")
-    span = f"their risk ratios range from {fmt_ci(d['rr'].min(), d['rr'].max())}"
+    lo_txt, hi_txt = fmt_ci(d["rr"].min(), d["rr"].max()).split(" to ")
+    span = (f"every one gives a risk ratio of {lo_txt}" if lo_txt == hi_txt
+            else f"their risk ratios range from {lo_txt} to {hi_txt}")
+    n_inc, n_exc = int(inc.sum()), int((~inc).sum())
     if not inc.any():
         tail = "every 95% interval excludes no effect"
     elif inc.all():
         tail = "every 95% interval includes no effect"
-    else:
-        exc = d[inc]
-        shared = _shared_choice(exc, d, review)
-        n = fmt_int(int(inc.sum()))
-        tail = (f"every 95% interval excludes no effect except {n}" +
+    elif n_inc <= n_exc:
+        shared = _shared_choice(d[inc], d, review)
+        tail = (f"every 95% interval excludes no effect except {fmt_int(n_inc)}" +
                 (f", all of which {shared}" if shared else " (spread across the choices)"))
+    else:
+        shared = _shared_choice(d[~inc], d, review)
+        tail = (f"the 95% interval includes no effect in {fmt_int(n_inc)} of them and excludes it in "
+                f"{fmt_int(n_exc)}" + (f", all of which {shared}" if shared else " (spread across the choices)"))
     return head + tail + "; " + span + "."
 
 
