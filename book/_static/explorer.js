@@ -217,7 +217,8 @@
     } else {
       var inc = g("ci_low") <= 1 && g("ci_high") >= 1;
       var favTac = higher === "better" ? g("rr") > 1 : g("rr") < 1;
-      sentence = inc ? "The 95% interval includes 1 (no effect): these trials cannot tell TAC from control on this outcome."
+      var who = g("k") === 1 ? "this trial cannot" : "these trials cannot";
+      sentence = inc ? "The 95% interval includes 1 (no effect): " + who + " tell TAC from control on this outcome."
         : "The 95% interval excludes 1 (no effect): this analysis favours " + (favTac ? "TAC" : "control") + ".";
     }
     out.appendChild(el("p", {"class": "lr-x-sentence"}, sentence));
@@ -286,7 +287,15 @@
     svg.appendChild(sv("text", narrow ? {x: W - 4, y: ypl, "class": "lr-x-head", "text-anchor": "end"}
                                       : {x: 480, y: ypl, "class": "lr-x-head"}, rrText(g("rr"), g("ci_low"), g("ci_high"))));
     var yb = top + rowH * n + 4;
-    svg.appendChild(sv("line", {x1: X(1), x2: X(1), y1: top, y2: yb, "class": "lr-x-one"}));
+    if (narrow) {  // the line of no effect only across the intervals, clear of the text above them
+      for (var j = 0; j < n; j++) {
+        var yj = top + rowH * j + rowH / 2 + 9;
+        svg.appendChild(sv("line", {x1: X(1), x2: X(1), y1: yj - 9, y2: yj + 9, "class": "lr-x-one"}));
+      }
+      svg.appendChild(sv("line", {x1: X(1), x2: X(1), y1: yb - 4, y2: yb, "class": "lr-x-one"}));
+    } else {
+      svg.appendChild(sv("line", {x1: X(1), x2: X(1), y1: top, y2: yb, "class": "lr-x-one"}));
+    }
     svg.appendChild(sv("line", {x1: x0, x2: x1, y1: yb, y2: yb, "class": "lr-x-axis"}));
     [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100].forEach(function (t) {
       if (Math.log(t) >= lmin && Math.log(t) <= lmax) {
