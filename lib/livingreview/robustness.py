@@ -86,22 +86,21 @@ _STACK_COLUMNS = ["study_id", "label", "provenance", *mh.COUNT_COLUMNS]
 def _variants(prov, sid, outcome, ambiguous):
     """(counts_rule, alternative, kept positions, {position: (column, value)}, altered study) of one pool.
 
-    ``prov``, ``sid``: the provenance and study id of the pool's rows (numpy arrays).
+    ``prov``, ``sid``: the provenance and study id of the pool's rows (numpy arrays); ``ambiguous``:
+    outcome → [(study, arm, used, alternatives)] of ``data/ambiguous_counts.csv``.
     """
     every = np.arange(len(sid))
     yield "all", "", every, {}, None
     for rule, dropped in _PROVENANCE_DROPPED.items():
         yield rule, "", every[prov != dropped], {}, None
-    if ambiguous is None or ambiguous.empty:
-        return
-    for a in ambiguous[ambiguous["outcome"] == outcome].itertuples(index=False):
-        hit = np.flatnonzero(sid == a.study_id)
+    for study, arm, used, alternatives in ambiguous.get(outcome, ()):
+        hit = np.flatnonzero(sid == study)
         if not len(hit):
             continue
-        col = f"{a.arm}_events"
-        for alt in (int(x) for x in str(a.alternatives).split(";")):
-            if alt != int(a.used):
-                yield "alternative", f"{a.study_id} {col}={alt}", every, {int(hit[0]): (col, alt)}, a.study_id
+        col = f"{arm}_events"
+        for alt in (int(x) for x in str(alternatives).split(";")):
+            if alt != int(used):
+                yield "alternative", f"{study} {col}={alt}", every, {int(hit[0]): (col, alt)}, study
 
 
 def specifications(review) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -112,7 +111,11 @@ def specifications(review) -> tuple[pd.DataFrame, pd.DataFrame]:
     specification's position, the four counts, ``study_id``, ``label``, ``provenance``), stacked
     in the order of the specifications. Trials come from :func:`livingreview.pools.with_counts`.
     """
-    amb = getattr(review, "ambiguous", None)
+    table = getattr(review, "ambiguous", None)
+    amb: dict = {}
+    if table is not None:
+        for r in zip(table["outcome"], table["study_id"], table["arm"], table["used"], table["alternatives"]):
+            amb.setdefault(r[0], []).append(r[1:])
     specs, take, spec_of, overrides = [], [], [], []
     bases, offset = [], 0
     for analysis in pools.ANALYSES:
