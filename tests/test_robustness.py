@@ -305,3 +305,12 @@ def test_whole_space_is_fast(review):
     robustness.analysis_space(review)
     _, seconds = robustness.timed_space(review)
     assert seconds < 10  # goal < 1 s on an idle machine (benchmarks/bench_robustness.py); generous under load
+
+
+@pytest.mark.parametrize("page", ["03-efficacy", "04-safety"])
+def test_make_notebooks_prints_the_count_and_time(page, space):
+    """The robustness cell is tagged 'report': `livingreview execute` echoes its line (combinations, seconds)."""
+    from livingreview.build.notebooks import NOTEBOOK_DIR, report_lines
+
+    lines = report_lines(NOTEBOOK_DIR / f"{page}.ipynb")
+    assert any(re.fullmatch(rf"robustness: {len(space):,} combinations computed in [0-9.]+ s", ln) for ln in lines), lines
