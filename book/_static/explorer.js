@@ -12,6 +12,12 @@
   var NS = "http://www.w3.org/2000/svg";
   var UNDEFINED = "\u2013";
   var C = {};
+  // short names of the choices, for the rows beneath the specification curve
+  var SHORT = {"MH-cc": "MH, 0.5 in zero cells", "MH": "MH, no correction", "IV": "inverse variance",
+               "DL": "DL random effects", "REML": "REML random effects", "PM": "PM random effects",
+               mh: "MH interval", z: "Wald interval", hksj: "Knapp\u2013Hartung", hksj_modified: "modified Knapp\u2013Hartung",
+               living: "living trials", "2016": "2016 trials", all: "all counts", without_unverified: "without unverified",
+               without_derived: "without derived", alternative: "alternative count"};
 
   function base() { return SELF ? SELF.replace(/[^\/]*$/, "") : "../_static/"; }
   function el(tag, attrs, text) {
@@ -317,16 +323,34 @@
         var g = self.get.bind(self, r);
         if (!ok(g("rr")) || !ok(g("ci_low")) || !ok(g("ci_high"))) { return; }
         var k = [g("model"), g("ci_method"), g("trials").join(";"), g("alternative")].join("|");
-        if (seen[k]) { if (r === current) { seen[k].cur = true; } return; }
-        seen[k] = {rr: g("rr"), lo: g("ci_low"), hi: g("ci_high"), cur: r === current};
-        pts.push(seen[k]);
+        if (!seen[k]) {
+          seen[k] = {rr: g("rr"), lo: g("ci_low"), hi: g("ci_high"), cur: false, on: {}};
+          pts.push(seen[k]);
+        }
+        var p = seen[k];
+        if (r === current) { p.cur = true; }
+        // every choice that gives this analysis (several choices can pool the same trials and counts)
+        ["model:" + g("model"), "ci_method:" + g("ci_method"), "trials_rule:" + g("trials_rule"),
+         "counts_rule:" + g("counts_rule"), "left_out:" + g("left_out")].forEach(function (c) { p.on[c] = true; });
       });
     if (!pts.length) { return; }
     pts.sort(function (a, b) { return a.rr - b.rr || a.lo - b.lo; });
     var higher = d.higher_is[s.outcome];
     var fav = pts.filter(function (p) { return higher === "better" ? p.rr > 1 : p.rr < 1; }).length;
     var exc = pts.filter(function (p) { return p.lo > 1 || p.hi < 1; }).length;
-    var W = this.width(), H = 200, L = 40, R = W - 8, T = 8, B = 180;
+    var ch = d.choices, rowsM = [];
+    Object.keys(ch.model).forEach(function (m) { rowsM.push(["model:" + m, SHORT[m] || m]); });
+    Object.keys(ch.ci_method).forEach(function (c) { rowsM.push(["ci_method:" + c, SHORT[c] || c]); });
+    ["living", "2016"].forEach(function (t) { rowsM.push(["trials_rule:" + t, SHORT[t]]); });
+    Object.keys(ch.counts_rule).forEach(function (c) { rowsM.push(["counts_rule:" + c, SHORT[c] || c]); });
+    var lefts = {};
+    pts.forEach(function (p) { Object.keys(p.on).forEach(function (c) { if (c.indexOf("left_out:") === 0) { lefts[c] = 1; } }); });
+    rowsM.push(["left_out:", "no trial left out"]);
+    Object.keys(lefts).sort().forEach(function (c) {
+      if (c !== "left_out:") { rowsM.push([c, "without " + (d.labels[c.slice(9)] || c.slice(9))]); }
+    });
+    var rowM = 11, W = this.width(), L = 132, R = W - 8, T = 8, B = 170, M0 = B + 26;
+    var H = M0 + rowM * rowsM.length + 6;
     var vals = [0.5, 2];
     pts.forEach(function (p) { vals.push(p.lo, p.hi); });
     var lmin = Math.log(Math.max(Math.min.apply(null, vals) / 1.2, 0.01));
@@ -334,7 +358,7 @@
     function Y(v) { return B - (Math.log(Math.min(Math.max(v, Math.exp(lmin)), Math.exp(lmax))) - lmin) / (lmax - lmin) * (B - T); }
     function X(i) { return L + (pts.length === 1 ? (R - L) / 2 : i / (pts.length - 1) * (R - L)); }
     var svg = sv("svg", {viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "class": "lr-x-svg",
-      "aria-label": "Specification curve: " + pts.length + " distinct analyses sorted by risk ratio"});
+      "aria-label": "Specification curve: " + pts.length + " distinct analyses sorted by risk ratio, with the choices that give each marked beneath"});
     [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100].forEach(function (t) {
       if (Math.log(t) >= lmin && Math.log(t) <= lmax) {
         svg.appendChild(sv("text", {x: L - 4, y: Y(t) + 4, "class": "lr-x-small", "text-anchor": "end"}, String(t)));
@@ -346,7 +370,16 @@
       svg.appendChild(sv("line", {x1: X(i), x2: X(i), y1: Y(p.lo), y2: Y(p.hi), "class": cls}));
       svg.appendChild(sv("circle", {cx: X(i), cy: Y(p.rr), r: p.cur ? 4 : 2, "class": cls}));
     });
-    svg.appendChild(sv("text", {x: L, y: H - 4, "class": "lr-x-small"}, "risk ratios (log scale), sorted; red: the one chosen"));
+    svg.appendChild(sv("text", {x: L, y: B + 16, "class": "lr-x-small"}, "risk ratios (log scale), sorted; red: the one chosen"));
+    rowsM.forEach(function (m, j) {
+      var y = M0 + rowM * j + rowM / 2;
+      svg.appendChild(sv("text", {x: L - 6, y: y + 3, "class": "lr-x-tiny", "text-anchor": "end"}, m[1]));
+      pts.forEach(function (p, i) {
+        if (p.on[m[0]]) {
+          svg.appendChild(sv("rect", {x: X(i) - 1.5, y: y - 2.5, width: 3, height: 5, "class": p.cur ? "lr-x-cur" : "lr-x-mark"}));
+        }
+      });
+    });
     this.curve.appendChild(svg);
     this.curve.appendChild(el("figcaption", {"class": "lr-x-curve-summary"}, "Specification curve: " + int(fav) + " of "
       + int(pts.length) + " distinct analyses of " + d.labels[s.outcome].toLowerCase() + " ("
