@@ -64,6 +64,15 @@ def test_efficacy_explorer_opens_on_the_primary_and_follows_the_options(browser,
     inc = r["ci_low"] <= 1 <= r["ci_high"]
     assert ("includes 1" if inc else "excludes 1") in pg.locator("#explorer-efficacy .lr-x-sentence").inner_text()
 
+    # the specification curve in the explorer counts the same distinct analyses as the page's figure
+    d = robustness.distinct(space)
+    d = d[(d["analysis"] == "efficacy") & (d["outcome"] == "complete_response") & (d["population"] == "all")]
+    fav = int(robustness.favours_tac(d["rr"], "better").sum())
+    cap = pg.locator("#explorer-efficacy .lr-x-curve-summary").inner_text()
+    assert f"{fav:,} of {len(d):,} distinct analyses" in cap, cap
+    assert pg.locator("#explorer-efficacy .lr-x-curve circle.lr-x-cur").count() == 1
+    assert pg.locator("#explorer-efficacy .lr-x-curve .lr-x-mark").count() > 0
+
     pg.select_option("#lr-x-efficacy-trials", "2016")
     pg.select_option("#lr-x-efficacy-left", "liu2015")
     r = row(space, "efficacy", "complete_response", model="REML", ci_method="hksj", trials_rule="2016",
