@@ -20,7 +20,7 @@ LAYERS = [
     # 3: which trials enter which pool
     {"pools", "search"},
     # 4: analyses built on the pools
-    {"sensitivity", "reproduction", "grade", "coverage", "literature", "living"},
+    {"sensitivity", "reproduction", "grade", "coverage", "literature", "living", "robustness"},
     # 5: what readers see: tables and figures
     {"tables", "plots"},
     # 6: every value a page glues

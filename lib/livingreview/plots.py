@@ -377,3 +377,91 @@ def leave_one_out_plot(loo: pd.DataFrame, pooled: pd.DataFrame, review, method: 
     _log_axis(ax, np.nanmin(vals) if vals.size else 0.5, np.nanmax(vals) if vals.size else 2.0, _favours("better"),
               floor=0.01, ceiling=100)
     return fig
+
+
+def specification_curve(space: pd.DataFrame, review, analysis: str, population: str = "all") -> plt.Figure:
+    """Specification curves: every distinct analysis of each outcome with counts, sorted by its risk ratio.
+
+    ``space`` is :func:`livingreview.robustness.analysis_space`. One panel per outcome: the risk
+    ratios and 95% intervals (log scale) in increasing order, the pages' primary estimate in red; beneath,
+    a dot for each choice that gives the analysis (model, interval, trials, counts, trial left out).
+    """
+    from . import robustness
+
+    d = robustness.distinct(space)
+    d = d[(d["analysis"] == analysis) & (d["population"] == population)]
+    outcomes = robustness.outcomes_in_order(review, d["outcome"])
+    labels = dict(zip(review.studies["study_id"], pools_study_labels(review)))
+    panels = []
+    for oc in outcomes:
+        g = d[d["outcome"] == oc].sort_values(["rr", "ci_low"], kind="stable").reset_index(drop=True)
+        left = sorted({x for s in g["left_out"] for x in s.split("|") if x})
+        short = {"MH-cc": "MH, 0.5 in zero cells", "MH": "MH, no correction", "IV": "inverse variance",
+                 "DL": "DL random effects", "REML": "REML random effects", "PM": "PM random effects"}
+        choices = ([("model", m, short[m]) for m in robustness.MODELS]
+                   + [("ci_method", c, {"mh": "MH interval", "z": "Wald interval", "hksj": "Knapp–Hartung",
+                                        "hksj_modified": "modified Knapp–Hartung"}[c]) for c in robustness.CI_METHODS]
+                   + [("trials_rule", t, {"living": "living trials", "2016": "2016 trials"}[t])
+                      for t in robustness.TRIALS_RULES[::-1]]
+                   + [("counts_rule", c, {"all": "all counts", "without_unverified": "without unverified",
+                                          "without_derived": "without derived", "alternative": "alternative count"}[c])
+                      for c in robustness.COUNTS_RULES]
+                   + [("left_out", "", "no trial left out")] + [("left_out", s, f"without {labels.get(s, s)}")
+                                                                 for s in left])
+        panels.append((oc, g, choices))
+    if not panels:
+        fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 1.0))
+        ax.axis("off")
+        ax.text(0.01, 0.5, "No trial has counts for any outcome yet.", fontsize=FONT, va="center")
+        return fig
+    heights = []
+    for _, g, choices in panels:
+        heights += [1.9, 0.12 * len(choices) + 0.1, 0.45]
+    fig = plt.figure(figsize=(FIGURE_WIDTH, sum(heights)))
+    gs = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0.05, left=0.27, right=0.98,
+                          top=1 - 0.3 / fig.get_figheight(), bottom=0.25 / fig.get_figheight())
+    higher = {oc: review.higher_is(oc) for oc, _, _ in panels}
+    for p, (oc, g, choices) in enumerate(panels):
+        ax = fig.add_subplot(gs[3 * p])
+        mx = fig.add_subplot(gs[3 * p + 1], sharex=ax)
+        x = np.arange(len(g))
+        prim = g["is_primary"].to_numpy(dtype=bool)
+        col = np.where(prim, COLOURS["pool"], COLOURS["study"])
+        ax.vlines(x, g["ci_low"], g["ci_high"], colors=col, lw=0.8)
+        ax.scatter(x, g["rr"], s=9, c=col, zorder=3)
+        ax.axhline(1, color="black", lw=0.8)
+        ax.set_yscale("log")
+        lo, hi = float(g["ci_low"].min()), float(g["ci_high"].max())
+        ax.set_ylim(max(min(lo, 0.5) / 1.2, 0.01), min(max(hi, 2.0) * 1.2, 100))
+        ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+                 if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+        ax.set_yticks(ticks)
+        ax.set_yticklabels([f"{t:g}" for t in ticks], fontsize=FONT_SMALL)
+        ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        fav = "above 1 favours TAC" if higher[oc] == "better" else "below 1 favours TAC"
+        ax.set_ylabel(f"risk ratio\n({fav})", fontsize=FONT_SMALL)
+        ax.set_title(f"{review.label(oc)}: {len(g)} distinct analyses (red: the pages' primary)", fontsize=FONT,
+                     loc="left", weight="bold")
+        ax.tick_params(axis="x", bottom=False, labelbottom=False)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        for j, (dim, val, text) in enumerate(choices):
+            vals = g[dim].astype(str).str.split("|")
+            has = vals.map(lambda s, v=val: v in s).to_numpy() if dim in ("trials_rule", "counts_rule", "left_out") \
+                else (g[dim] == val).to_numpy()
+            mx.scatter(x[has], np.full(has.sum(), j), s=4, c=COLOURS["line"], marker="s")
+        mx.set_yticks(range(len(choices)))
+        mx.set_yticklabels([c[2] for c in choices], fontsize=6.5)
+        mx.set_ylim(len(choices) - 0.5, -0.5)
+        mx.set_xlim(-0.5, len(g) - 0.5)
+        mx.tick_params(axis="x", bottom=False, labelbottom=False)
+        for side in ("top", "right", "bottom"):
+            mx.spines[side].set_visible(False)
+    return fig
+
+
+def pools_study_labels(review) -> list[str]:
+    """'Liu 2015' labels of every study, in the order of ``review.studies``."""
+    from .pools import study_label
+
+    return list(study_label(review.studies))

@@ -287,3 +287,214 @@ def random_effects_table(data, by=("outcome", "subgroup"), missing: str = "raise
     return pd.DataFrame(rows, columns=by + RE_COLUMNS[2:])
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorised over groups (as mh.pool_arrays): every pool of a stacked array at once.
+# y, v are per-study log RRs and variances (no NaN), codes the pool (0..n_groups-1) of each study.
+# The estimators are those of tau2_dl, tau2_pm and tau2_reml above, step for step, with one
+# np.bincount per step instead of a Python loop over pools; tests/test_robustness.py checks
+# every group against the scalar functions.
+# ---------------------------------------------------------------------------------------------
+
+def _gsum(x, codes, g: int) -> np.ndarray:
+    """Group sums of a 1-D (studies) or 2-D (studies × points) array."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return np.bincount(codes, weights=x, minlength=g)
+    return np.stack([np.bincount(codes, weights=x[:, j], minlength=g) for j in range(x.shape[1])], axis=1)
+
+
+def _q_groups(y, v, codes, g: int, tau2) -> np.ndarray:
+    """Generalised Q of every group at τ² (one value per group), as :func:`q_statistic`."""
+    w = 1 / (v + tau2[codes])
+    mu = _gsum(w * y, codes, g) / _gsum(w, codes, g)
+    return _gsum(w * (y - mu[codes]) ** 2, codes, g)
+
+
+def tau2_dl_groups(y, v, codes, g: int) -> np.ndarray:
+    """DerSimonian–Laird τ² of every group (:func:`tau2_dl`); NaN for groups of fewer than 2 studies."""
+    codes = np.asarray(codes, dtype=np.intp)
+    k = np.bincount(codes, minlength=g)
+    w = 1 / v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = _q_groups(y, v, codes, g, np.zeros(g))
+        sw = _gsum(w, codes, g)
+        c = sw - _gsum(w**2, codes, g) / sw
+        t = np.where(c > 0, np.maximum(0.0, (q - (k - 1)) / c), 0.0)
+    return np.where(k >= 2, t, np.nan)
+
+
+def tau2_pm_groups(y, v, codes, g: int, tol: float = 1e-12, maxiter: int = 500) -> np.ndarray:
+    """Paule–Mandel τ² of every group by bisection, as :func:`tau2_pm` (same start, steps and stop)."""
+    codes = np.asarray(codes, dtype=np.intp)
+    k = np.bincount(codes, minlength=g)
+    ok = k >= 2
+    out = np.where(ok, 0.0, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        active = ok & (_q_groups(y, v, codes, g, np.zeros(g)) > k - 1)
+        if not active.any():
+            return out
+        mean = _gsum(y, codes, g) / k
+        var = _gsum((y - mean[codes]) ** 2, codes, g) / k
+        lo, hi = np.zeros(g), np.maximum(1.0, var * 10)
+        todo, grow = active.copy(), active.copy()
+        for _ in range(2000):
+            grow &= _q_groups(y, v, codes, g, np.where(grow, hi, 0.0)) > k - 1
+            if not grow.any():
+                break
+            hi = np.where(grow, hi * 2, hi)
+        for _ in range(maxiter):
+            mid = (lo + hi) / 2
+            above = _q_groups(y, v, codes, g, np.where(active, mid, 0.0)) > k - 1
+            lo = np.where(active & above, mid, lo)
+            hi = np.where(active & ~above, mid, hi)
+            active &= ~(hi - lo < tol * np.maximum(1.0, hi))
+            if not active.any():
+                break
+        else:
+            warnings.warn(f"Paule-Mandel bisection reached its limit of {maxiter} iterations in "
+                          f"{int(active.sum())} group(s)", IterationLimitWarning, stacklevel=2)
+    return np.where(todo, (lo + hi) / 2, out)
+
+
+def reml_loglik_groups(tau2, y, v, codes, g: int) -> np.ndarray:
+    """:func:`reml_loglik` (intercept only) of every group at τ² of shape (g,) or (g, m)."""
+    t = np.asarray(tau2, dtype=float)
+    two = t.ndim == 2
+    tt = t[codes] if two else t[codes][:, None]
+    yy, vv = y[:, None], v[:, None]
+    k = np.bincount(codes, minlength=g).astype(float)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = 1 / (vv + tt)
+        sw = _gsum(w, codes, g)
+        mu = _gsum(w * yy, codes, g) / sw
+        r2 = _gsum(w * (yy - mu[codes]) ** 2, codes, g)
+        ll = -0.5 * ((k - 1) * np.log(2 * np.pi) - np.log(k) + _gsum(np.log(vv + tt), codes, g)
+                     + np.log(sw) + r2)
+    return ll if two else ll[:, 0]
+
+
+def tau2_reml_groups(y, v, codes, g: int, tol: float = 1e-10, maxiter: int = 200) -> np.ndarray:
+    """REML τ² of every group: the global maximum as :func:`tau2_reml` finds it.
+
+    The same grid (0, DL, PM and a log-spaced grid), the same bracket around the best grid point,
+    a golden-section search on log τ² in that bracket (where :func:`tau2_reml` uses scipy's bounded
+    Brent method: both find the bracket's maximum) and the same fixed-point polish.
+    """
+    codes = np.asarray(codes, dtype=np.intp)
+    k = np.bincount(codes, minlength=g)
+    ok = k >= 2
+    out = np.full(g, np.nan)
+    if not ok.any():
+        return out
+    dl = tau2_dl_groups(y, v, codes, g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        pm = tau2_pm_groups(y, v, codes, g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = _gsum(y, codes, g) / k
+        var = _gsum((y - mean[codes]) ** 2, codes, g) / k
+        vmax = np.full(g, -np.inf)
+        np.maximum.at(vmax, codes, v)
+        scale = np.maximum(np.maximum(var, vmax), 1e-8)
+    scale = np.where(ok, scale, 1.0)
+    base = np.logspace(-8, 3, 89)
+    grid = np.column_stack([np.zeros(g), np.where(ok, dl, 0.0), np.where(ok, pm, 0.0), scale[:, None] * base])
+    ll = reml_loglik_groups(grid, y, v, codes, g)
+    best = np.argmax(np.where(np.isnan(ll), -np.inf, ll), axis=1)
+    rows = np.arange(g)
+    t_best, ll_best = grid[rows, best], ll[rows, best]
+    pos = np.sort(np.where(grid > 0, grid, np.inf), axis=1)
+    npos = (grid > 0).sum(axis=1)
+    i = (pos < t_best[:, None]).sum(axis=1)
+    lo_pos = np.where(i == 0, pos[:, 0] / 2, pos[rows, np.maximum(i - 1, 0)])
+    hi_pos = pos[rows, np.minimum(i + 1, npos - 1)]
+    lo = np.where(t_best > 0, lo_pos, pos[:, 0] * 1e-4)
+    hi = np.where(t_best > 0, hi_pos, pos[:, 1])
+    a, b = np.log(lo), np.log(hi)
+    gr = (np.sqrt(5) - 1) / 2
+    x1, x2 = b - gr * (b - a), a + gr * (b - a)
+    f1, f2 = reml_loglik_groups(np.exp(x1), y, v, codes, g), reml_loglik_groups(np.exp(x2), y, v, codes, g)
+    for _ in range(200):
+        left = f1 >= f2  # the maximum lies in [a, x2]: drop (x2, b]; else drop [a, x1)
+        b = np.where(left, x2, b)
+        a = np.where(left, a, x1)
+        x1, x2, f1, f2 = (np.where(left, b - gr * (b - a), x2), np.where(left, x1, a + gr * (b - a)),
+                          np.where(left, np.nan, f2), np.where(left, f1, np.nan))
+        e = reml_loglik_groups(np.exp(np.where(left, x1, x2)), y, v, codes, g)
+        f1, f2 = np.where(left, e, f1), np.where(left, f2, e)
+        if np.max(np.where(ok, b - a, 0.0)) < 1e-12:
+            break
+    xo = (a + b) / 2
+    llo = reml_loglik_groups(np.exp(xo), y, v, codes, g)
+    take = ok & (llo > ll_best)
+    t_best = np.where(take, np.exp(xo), t_best)
+    ll_best = np.where(take, llo, ll_best)
+    # polish: the fixed-point step, only where τ² > 0, kept where it does not lower the likelihood
+    polish = ok & (t_best > 0)
+    t = t_best.copy()
+    active = polish.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(maxiter):
+            if not active.any():
+                break
+            w = 1 / (v + t[codes])
+            sw = _gsum(w, codes, g)
+            mu = _gsum(w * y, codes, g) / sw
+            new = np.maximum(0.0, _gsum(w**2 * ((y - mu[codes]) ** 2 - v), codes, g) / _gsum(w**2, codes, g)
+                             + 1 / sw)
+            conv = np.abs(new - t) < tol * np.maximum(1.0, t)
+            t = np.where(active, new, t)
+            active &= ~conv
+        llp = reml_loglik_groups(t, y, v, codes, g)
+    t_best = np.where(polish & (llp >= ll_best), t, t_best)
+    return np.where(ok, t_best, out)
+
+
+TAU2_GROUPS = {"DL": tau2_dl_groups, "REML": tau2_reml_groups, "PM": tau2_pm_groups}
+
+
+def random_effects_arrays(y, v, codes, g: int, tau2, ci_method: str = "z", level: float = 0.95,
+                          min_k: int = 2) -> dict:
+    """Pool every group at a given τ² (0 for the inverse-variance fixed effect), as :func:`random_effects`.
+
+    Returns arrays of length ``g``: ``k, mu, se, rr, ci_low, ci_high, i2`` (metafor's τ²/(τ² + s²)),
+    ``i2_q`` (max(0, (Q − df)/Q) × 100 with Q around the fixed-effect mean, the I² of an
+    inverse-variance fixed-effect model) and ``weight`` per study (%, within its group).
+    Groups of fewer than ``min_k`` studies are NaN (2 for random effects, as :func:`random_effects`;
+    1 for the fixed effect, whose pool of one study is that study's estimate).
+    """
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"unknown ci_method {ci_method!r}; use {', '.join(CI_METHODS)}")
+    codes = np.asarray(codes, dtype=np.intp)
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    k = np.bincount(codes, minlength=g)
+    tau2 = np.asarray(tau2, dtype=float) * np.ones(g)
+    t0 = np.where(np.isnan(tau2), 0.0, tau2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = 1 / (v + t0[codes])
+        sw = _gsum(w, codes, g)
+        mu = _gsum(w * y, codes, g) / sw
+        se = np.sqrt(1 / sw)
+        km1 = np.maximum(k - 1, 1)
+        if ci_method == "z":
+            q = special.ndtri(0.5 + level / 2) * np.ones(g)
+        else:
+            f = _gsum(w * (y - mu[codes]) ** 2, codes, g) / km1
+            se = se * np.sqrt(np.maximum(1.0, f) if ci_method == "hksj_modified" else f)
+            q = special.stdtrit(km1, 0.5 + level / 2)
+        w0 = 1 / v
+        sw0 = _gsum(w0, codes, g)
+        s2 = (k - 1) * sw0 / (sw0**2 - _gsum(w0**2, codes, g))
+        i2 = 100 * t0 / (t0 + s2)
+        q_fe = _q_groups(y, v, codes, g, np.zeros(g))
+        i2_q = np.where(q_fe > 0, np.maximum(0.0, (q_fe - (k - 1)) / q_fe) * 100, 0.0)
+        weight = w / sw[codes] * 100
+    bad = (k < min_k) | (k == 0) | np.isnan(tau2)
+    i2, i2_q = np.where(k < 2, np.nan, i2), np.where(k < 2, np.nan, i2_q)
+    nan = np.nan
+    return {"k": k, "mu": np.where(bad, nan, mu), "se": np.where(bad, nan, se),
+            "rr": np.where(bad, nan, np.exp(mu)), "ci_low": np.where(bad, nan, np.exp(mu - q * se)),
+            "ci_high": np.where(bad, nan, np.exp(mu + q * se)), "i2": np.where(bad, nan, i2),
+            "i2_q": np.where(bad, nan, i2_q), "weight": np.where(bad[codes], nan, weight)}

@@ -53,3 +53,31 @@ def listing(folder=None) -> pd.DataFrame:
     rows = [{"File": str(p.relative_to(folder.parent)), "Rows": sum(1 for _ in p.open(encoding="utf-8")) - 1}
             for p in sorted(folder.rglob("*.csv"))]
     return pd.DataFrame(rows)
+
+
+#: Where the explorer's data scripts go (copied into the site by Sphinx's ``html_static_path``).
+STATIC_DIR = ROOT / "book" / "_static"
+#: The pages with an explorer.
+EXPLORER_ANALYSES = ("efficacy", "safety")
+
+
+def write_robustness(review, folder=None, static_dir=None):
+    """Compute every analysis once; write ``results/robustness.csv`` and the explorer's data scripts.
+
+    Returns ``(space, seconds to compute it, {name: path})``; the scripts are
+    ``book/_static/robustness-<analysis>.js`` (:func:`livingreview.robustness.explorer_script`).
+    """
+    from . import robustness
+
+    folder = Path(folder) if folder else RESULTS_DIR
+    static_dir = Path(static_dir) if static_dir else STATIC_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    space, seconds = robustness.timed_space(review)
+    paths = {"robustness.csv": folder / "robustness.csv"}
+    space.to_csv(paths["robustness.csv"], index=False, float_format="%.6f", lineterminator="\n")
+    for analysis in EXPLORER_ANALYSES:
+        name = f"robustness-{analysis}.js"
+        paths[name] = static_dir / name
+        text = robustness.explorer_script(robustness.explorer_data(space, review, analysis))
+        paths[name].write_text(text, encoding="utf-8", newline="\n")
+    return space, seconds, paths

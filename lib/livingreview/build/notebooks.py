@@ -227,6 +227,23 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(1)
 
 
+#: A code cell with this tag has its printed lines echoed by :func:`execute_stale` (e.g. how many
+#: analyses the robustness section computed and how long it took), so ``make notebooks`` shows them.
+REPORT_TAG = "report"
+
+
+def report_lines(path: Path | str) -> list[str]:
+    """The printed (stdout) lines of the cells tagged :data:`REPORT_TAG` of a notebook."""
+    nb = read_notebook(path)
+    lines = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and REPORT_TAG in cell.get("metadata", {}).get("tags", []):
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "stream" and o.get("name") == "stdout":
+                    lines += [ln for ln in o.get("text", "").splitlines() if ln.strip()]
+    return lines
+
+
 def execute_stale(paths=None, force: bool = False, out=print, jobs: int | None = None) -> list[Path]:
     """Re-execute the notebooks that are stale (all of them with ``force``); return those executed.
 
@@ -250,7 +267,11 @@ def execute_stale(paths=None, force: bool = False, out=print, jobs: int | None =
         with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             for p, secs in zip(todo, pool.map(_execute_job, [str(p) for p in todo])):
                 out(f"executed {_rel(p)} in {secs:.1f} s")
+                for line in report_lines(p):
+                    out(f"  {_rel(p)}: {line}")
     else:
         for p in todo:
             out(f"executed {_rel(p)} in {execute(p):.1f} s")
+            for line in report_lines(p):
+                out(f"  {_rel(p)}: {line}")
     return todo
