@@ -522,7 +522,7 @@ def monitor(study_id, a, n1, c, n2, *, rr: float | str = 1.2, control_risk: floa
     first = next((looks["crossed"][k] for k in range(K) if looks["crossed"][k] in ("efficacy", "harm", "futility")),
                  None)
     now = looks["crossed"][idx[-1]] if len(idx) else "not tested"
-    crossed = now if now in ("efficacy", "harm", "futility", "ris reached") else (first or "none")
+    crossed = now if now in ("efficacy", "harm", "futility", "ris reached", "not tested") else (first or "none")
     return Monitoring(looks, inflation=inflation, final_boundary=float(final),
                       adjusted_ci_low=float(np.exp(log_rr[-1] - final * se[-1])),
                       adjusted_ci_high=float(np.exp(log_rr[-1] + final * se[-1])), crossed=crossed,
