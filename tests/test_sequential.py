@@ -217,3 +217,45 @@ def test_cli_subcommand_and_file_options_do_not_mix(counts_csv):
     assert run("sequential", str(counts_csv)).returncode == 2
     r = run("sequential", str(counts_csv) + ".missing", "--rr", "1.2")
     assert r.returncode == 1 and "file not found" in r.stderr
+
+
+# ------------------------------------------------------------------ the review's page (live data: invariants only)
+
+@pytest.fixture(scope="module")
+def review_results():
+    import livingreview as lr
+    from livingreview import monitoring
+
+    review = lr.load_review(tables=["outcomes"])
+    return review, monitoring.monitor_outcomes(review)
+
+
+def test_facts_sequential_keys_and_invariants(review_results):
+    from livingreview import monitoring
+
+    review, results = review_results
+    facts = monitoring.facts_sequential(review, results)
+    assert set(facts) == {f"tsa_{kind}_{oc}" for kind in ("sentence", "sof") for oc in monitoring.OUTCOMES} | {
+        "tsa_assumptions_md", "tsa_caveat"}
+    assert all(isinstance(v, str) and v for v in facts.values())
+    for oc, m in results.items():
+        if m is None:
+            continue
+        order = monitoring.looks(review, oc)
+        assert list(m.looks["study_id"]) == list(order["label"])
+        assert (order["year"].diff().dropna() >= 0).all()
+        assert m.participants == int((order["tac_total"] + order["ctl_total"]).sum())
+        assert f"{m.participants:,}" in facts[f"tsa_sentence_{oc}"]
+
+
+def test_tsa_plot_smoke(review_results):
+    import matplotlib.pyplot as plt
+
+    from livingreview import sequential_plot
+
+    review, results = review_results
+    for oc, m in results.items():
+        if m is not None:
+            fig = sequential_plot.tsa_plot(m, "A $label$ with dollars", review.higher_is(oc))
+            assert fig.axes[0].get_title(loc="left") == "A $label$ with dollars"
+            plt.close(fig)

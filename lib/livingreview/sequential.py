@@ -44,8 +44,9 @@ computed without futility, so the type I error is controlled whether or not one 
 
 TSA-adjusted confidence interval
 --------------------------------
-exp(log RR ± c_K · SE) with c_K the monitoring boundary at the last look in place of 1.96 (the TSA
-program's "TSA-adjusted CI"; Thorlund et al., User manual for TSA, Copenhagen Trial Unit 2011).
+exp(log RR ± c_K · SE) with c_K the monitoring boundary at the last tested look in place of 1.96 (the
+TSA program's "TSA-adjusted CI"; Thorlund et al., User manual for TSA, Copenhagen Trial Unit 2011);
+NaN while that boundary is the infinite one.
 
 The Cochrane Handbook (ch. 22) treats such methods as a sensitivity analysis, not the main one.
 """
@@ -387,6 +388,7 @@ class Monitoring:
     z: float
     participants: int
     crossed: str
+    design: Boundaries | None = None
 
     @property
     def fraction(self) -> float:
@@ -427,7 +429,7 @@ def _cumulative(a, n1, c, n2, model: str):
 
 def monitor(study_id, a, n1, c, n2, *, rr: float | str = 1.2, control_risk: float | None = None,
             alpha: float = 0.05, beta: float = 0.2, heterogeneity: str = "none", model: str = "MH-cc",
-            futility: str = "none", higher_is: str = "better") -> Monitoring:
+            futility: str = "none", higher_is: str = "better", future_step: float = 0.1) -> Monitoring:
     """Trial sequential analysis of one outcome; the trials are given in the order of their looks.
 
     Parameters
@@ -444,6 +446,10 @@ def monitor(study_id, a, n1, c, n2, *, rr: float | str = 1.2, control_risk: floa
     futility : ``"none"`` or ``"non-binding"``.
     higher_is : ``"better"`` when RR > 1 favours tacrolimus (responses): crossing the upper boundary
         is then "efficacy" and the lower "harm"; ``"worse"`` swaps the two words.
+    future_step : the design behind the boundaries is the tested looks followed by planned looks every
+        ``future_step`` of the RIS up to the RIS (0 or None: the RIS only). The efficacy boundaries of
+        past looks do not depend on it (α-spending); with futility, the inflation factor R does. The
+        design's boundaries are ``Monitoring.design`` (for the figure).
     """
     if heterogeneity not in HETEROGENEITY:
         raise ValueError(f"heterogeneity must be one of {', '.join(HETEROGENEITY)}")
@@ -485,23 +491,30 @@ def monitor(study_id, a, n1, c, n2, *, rr: float | str = 1.2, control_risk: floa
     looks["tested"] = tested
     idx = np.flatnonzero(tested)
     inflation = 1.0
+    design_b = None
     if len(idx):
-        tu = u[idx]
-        design = tu if tu[-1] >= 1 else np.append(tu, 1.0)  # the RIS is the final look of the design
+        def plan(tau):
+            """The tested looks, then planned looks every ``future_step`` of the RIS, then the RIS."""
+            if tau[-1] >= 1:
+                return tau
+            step = future_step or 1.0
+            later = np.arange(1, int(np.floor(1 / step + 1e-9)) + 1) * step
+            later = later[(later > tau[-1] + MIN_INCREMENT) & (later < 1 - 1e-9)]
+            return np.concatenate([tau, later, [1.0]])
+
         if futility == "non-binding":
             for _ in range(20):  # fractions of the inflated RIS: a fixed point in R
-                tau = u[idx] / inflation
-                design = tau if tau[-1] >= 1 else np.append(tau, 1.0)
-                b = boundaries(design, alpha, 2, beta, "non-binding")
-                if abs(b.inflation - inflation) < 1e-6:
+                b = boundaries(plan(u[idx] / inflation), alpha, 2, beta, "non-binding")
+                if abs(b.inflation - inflation) < 1e-7:
                     break
                 inflation = b.inflation
         else:
-            b = boundaries(design, alpha, 2)
+            b = boundaries(plan(u[idx]), alpha, 2)
         n = len(idx)
         looks["upper"][idx], looks["lower"][idx] = b.upper[:n], b.lower[:n]
         if b.futility_upper is not None:
             looks["futility_upper"][idx], looks["futility_lower"][idx] = b.futility_upper[:n], b.futility_lower[:n]
+        design_b = b
     looks["fraction"] = u / inflation
     words = ("efficacy", "harm") if higher_is == "better" else ("harm", "efficacy")
     for k in range(K):
@@ -519,11 +532,13 @@ def monitor(study_id, a, n1, c, n2, *, rr: float | str = 1.2, control_risk: floa
         else:
             looks["crossed"][k] = "none"
     final = looks["upper"][idx[-1]] if len(idx) else np.nan
+    # no adjusted interval while the boundary is RTSA's infinite one (too early for any α to be spent)
+    half = final * se[-1] if final < INFINITE_Z else np.nan
     first = next((looks["crossed"][k] for k in range(K) if looks["crossed"][k] in ("efficacy", "harm", "futility")),
                  None)
     now = looks["crossed"][idx[-1]] if len(idx) else "not tested"
     crossed = now if now in ("efficacy", "harm", "futility", "ris reached", "not tested") else (first or "none")
-    return Monitoring(looks, inflation=inflation, final_boundary=float(final),
-                      adjusted_ci_low=float(np.exp(log_rr[-1] - final * se[-1])),
-                      adjusted_ci_high=float(np.exp(log_rr[-1] + final * se[-1])), crossed=crossed,
+    return Monitoring(looks, inflation=inflation, final_boundary=float(final), design=design_b,
+                      adjusted_ci_low=float(np.exp(log_rr[-1] - half)),
+                      adjusted_ci_high=float(np.exp(log_rr[-1] + half)), crossed=crossed,
                       **{**base, "ris": ris * inflation})
