@@ -259,3 +259,12 @@ def test_tsa_plot_smoke(review_results):
             fig = sequential_plot.tsa_plot(m, "A $label$ with dollars", review.higher_is(oc))
             assert fig.axes[0].get_title(loc="left") == "A $label$ with dollars"
             plt.close(fig)
+
+
+def test_cli_file_with_futility_columns(counts_csv):
+    r = run("sequential", str(counts_csv), "--rr", "1.2", "--futility", "non-binding", "--beta", "0.1")
+    assert r.returncode == 0, r.stderr
+    looks = _csv(r.stdout.split("\n\n")[0])
+    assert list(looks.columns)[-2:] == ["futility_upper", "futility_lower"]
+    tested = looks[looks["crossed"] != "not tested"]
+    assert (tested["upper"] > 0).all() and (tested["lower"] == -tested["upper"]).all()

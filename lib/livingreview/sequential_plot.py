@@ -55,13 +55,15 @@ def tsa_plot(m: Monitoring, title: str, higher_is: str = "better") -> plt.Figure
     ax.plot(x[1:][tested], z[1:][tested], "o", color=COLOURS["z"], ms=5)
     ax.plot(x[1:][~tested], z[1:][~tested], "o", mfc="white", mec=COLOURS["z"], ms=5,
             label="look not tested (adds ≤ 1% of the RIS)" if (~tested).any() else None)
-    last = -np.inf
-    for xi, zi, name in zip(x[1:], z[1:], L["study_id"]):
-        if xi - last < 0.07 * xmax:  # crowded looks: label only the first of a cluster
+    last = np.inf
+    for xi, zi, name in reversed(list(zip(x[1:], z[1:], L["study_id"]))):
+        if last - xi < 0.07 * xmax:  # crowded looks: label only the latest trial of a cluster
             continue
         last = xi
-        ax.annotate(str(name), (xi, zi), textcoords="offset points", xytext=(-5, 6 if zi >= 0 else -12),
-                    ha="right", fontsize=FONT_SMALL, color=COLOURS["z"], parse_math=False)
+        early = xi < 0.15 * xmax  # near the z axis: to the right of the point, else to its left
+        ax.annotate(str(name), (xi, zi), textcoords="offset points",
+                    xytext=(5 if early else -5, (-12 if early else 6) if zi >= 0 else (6 if early else -12)),
+                    ha="left" if early else "right", fontsize=FONT_SMALL, color=COLOURS["z"], parse_math=False)
     ax.set_xlim(0, xmax)
     ax.set_ylim(-Z_LIMIT, Z_LIMIT)
     good, bad = ("favours tacrolimus", "favours control") if higher_is == "better" else \
