@@ -242,7 +242,8 @@ def test_facts_sequential_keys_and_invariants(review_results):
         if m is None:
             continue
         order = monitoring.looks(review, oc)
-        assert list(m.looks["study_id"]) == list(order["label"])
+        assert list(m.looks["study_id"]) == list(order["study_id"])
+        assert list(m.looks["label"]) == list(order["label"])
         assert (order["year"].diff().dropna() >= 0).all()
         assert m.participants == int((order["tac_total"] + order["ctl_total"]).sum())
         assert f"{m.participants:,}" in facts[f"tsa_sentence_{oc}"]

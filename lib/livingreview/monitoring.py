@@ -50,7 +50,9 @@ def monitor_review(review: Review, outcome: str, *, analysis: str = "efficacy", 
     kw = {**ASSUMPTIONS, **assumptions}
     counts = [rows[c].to_numpy(dtype=float) for c in ("tac_events", "tac_total", "ctl_events", "ctl_total")]
     with pools.quiet():
-        return sequential.monitor(list(rows["label"]), *counts, higher_is=review.higher_is(outcome), **kw)
+        m = sequential.monitor(list(rows["study_id"]), *counts, higher_is=review.higher_is(outcome), **kw)
+    m.looks["label"] = list(rows["label"])  # 'Liu 2015': how the figure names a look
+    return m
 
 
 def monitor_outcomes(review: Review, **assumptions) -> dict:
@@ -159,7 +161,7 @@ def looks_table(review: Review, results: dict | None = None) -> pd.DataFrame:
         m = results[oc]
         if m is not None:
             parts.append(m.frame().assign(outcome=oc, ris=m.ris))
-    cols = ["outcome", "look", "study_id", "participants", "ris", "fraction", "z", "upper", "lower",
+    cols = ["outcome", "look", "study_id", "label", "participants", "ris", "fraction", "z", "upper", "lower",
             "futility_upper", "futility_lower", "tested", "crossed"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 

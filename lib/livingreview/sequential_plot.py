@@ -56,7 +56,7 @@ def tsa_plot(m: Monitoring, title: str, higher_is: str = "better") -> plt.Figure
     ax.plot(x[1:][~tested], z[1:][~tested], "o", mfc="white", mec=COLOURS["z"], ms=5,
             label="look not tested (adds ≤ 1% of the RIS)" if (~tested).any() else None)
     last = np.inf
-    for xi, zi, name in reversed(list(zip(x[1:], z[1:], L["study_id"]))):
+    for xi, zi, name in reversed(list(zip(x[1:], z[1:], L.get("label", L["study_id"])))):
         if last - xi < 0.07 * xmax:  # crowded looks: label only the latest trial of a cluster
             continue
         last = xi
