@@ -16,13 +16,13 @@ LAYERS = [
     # 1: statistics on top of the engine; words; the data store
     {"randeff", "wording", "transaction", "poolio"},
     # 2: loading and validating data
-    {"data"},
+    {"data", "sequential"},
     # 3: which trials enter which pool
     {"pools", "search"},
     # 4: analyses built on the pools
-    {"sensitivity", "reproduction", "grade", "coverage", "literature", "living", "robustness"},
+    {"sensitivity", "reproduction", "grade", "coverage", "literature", "living", "robustness", "monitoring"},
     # 5: what readers see: tables and figures
-    {"tables", "plots"},
+    {"tables", "plots", "sequential_plot"},
     # 6: every value a page glues
     {"facts"},
     # 7: files written by the review
@@ -31,7 +31,7 @@ LAYERS = [
     {"build.notebooks"},
     {"build", "build.sphinxext"},
     # 10-11: the command line and the package's front door
-    {"search_cli"},
+    {"search_cli", "sequential_cli"},
     {"cli", "__init__"},
 ]
 LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}

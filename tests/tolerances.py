@@ -16,3 +16,5 @@ JOURNAL_2 = dict(rtol=0, atol=0.005 + 1e-12)
 # finding), so their printed values are exact only to that precision, not to 10 decimals.
 ITERATIVE_REML = dict(rtol=1e-6, atol=0)
 ITERATIVE_PM = dict(rtol=1e-4, atol=0)
+PRINTED_3 = dict(rtol=0, atol=0.0005 + 1e-12)  # values printed to 3 decimals (gsDesign, RTSA consoles)
+WHOLE = dict(rtol=0, atol=0.5 + 1e-9)          # a whole number as printed (a sample size)

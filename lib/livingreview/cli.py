@@ -9,6 +9,7 @@ Sub-commands::
     livingreview execute [--force] [NOTEBOOK ...]
     livingreview stale [NOTEBOOK ...]
     livingreview search import|screen|status|flow|strategies ...   (see livingreview.search)
+    livingreview sequential boundaries --fractions F,... | FILE.csv --rr RR ...  (see livingreview.sequential_cli)
 
 Bad input never produces a traceback: every problem is printed on stderr as
 ``FILE:LINE: column 'NAME': message`` and the exit status is 1. No command here
@@ -420,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .search_cli import register as register_search  # livingreview search import|screen|status|flow|strategies
 
     register_search(sub)
+    from .sequential_cli import register as register_sequential  # livingreview sequential boundaries|FILE
+
+    register_sequential(sub)
     return parser
 
 
