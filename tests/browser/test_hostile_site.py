@@ -22,7 +22,7 @@ from tests.browser.conftest import CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SVG = "<svg/onload=alert(1)>"
-IMG = "<img src=x onerror=alert(2)>"
+IMG = "<IMG src=x onerror=alert(2)>"  # upper case: the register shows a lower-case first word as "author not shown"
 TITLE = "} <script>alert(3)</script> {"
 STRATEGY = "\n```\n<script>alert(5)</script>\n````\n<img src=x onerror=alert(6)>\n"
 DOI = "10.1234/javascript:alert(4)"
