@@ -198,11 +198,15 @@ def hostile_review(tmp_path, data_copy):
     _add_hostile_trial(tmp_path, data_copy)
     path = data_copy / "update_register.csv"
     rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
-    rows[0]["first_author"] = IMG + " Reg"
-    rows[0]["title"] = "x},url={javascript:alert(1)}"
-    rows[0]["doi"] = "10.1234/javascript:alert(1)"  # a DOI in syntax: a link to doi.org, never a javascript: URL
+    included = set(lr.load_review(data_copy).studies["study_id"])
+    reg = next(r for r in rows if r["study_id"] not in included)  # a trial with an entry of its own
+    reg["first_author"] = IMG + " Reg"
+    reg["title"] = "x},url={javascript:alert(1)}"
+    reg["doi"] = "10.1234/javascript:alert(1)"  # a DOI in syntax: a link to doi.org, never a javascript: URL
+    reg["journal"] = "J {Hostile} 2017;3(}):1-2"  # an issue that closes its field
+    reg["registration"] = "NCT0},url={javascript:alert(1)}"
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=list(reg), lineterminator="\n")
     w.writeheader(), w.writerows(rows)
     path.write_text(buf.getvalue(), encoding="utf-8")
     strategies = sorted((data_copy / "search" / "strategies").glob("*.txt"))
@@ -257,6 +261,9 @@ def test_bibliography_of_hostile_data_parses_with_no_javascript_url(hostile_revi
     for key, e in db.entries.items():
         assert "url" not in e.fields, key
         assert "doi" not in e.fields or escape.is_doi(e.fields["doi"]), key
+    included = set(hostile_review.studies["study_id"])
+    reg = db.entries[next(s for s in hostile_review.register["study_id"] if s not in included)]
+    assert reg.fields["number"] == r"\textbraceright{}" and "javascript:alert(1)" in reg.fields["note"]
 
 
 @pytest.mark.filterwarnings("ignore:Tight layout not applied")
