@@ -322,6 +322,19 @@ def _reasons(root, paths):
     return {p.name: notebooks.output_reasons(nbformat.read(p, as_version=4), root) for p in paths}
 
 
+def test_glued_figures_count_as_images():
+    from livingreview.outputs import image_digests
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("glue('fig', fig)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "application/papermill.record/image/png": PNG_A, "application/papermill.record/text/plain": "<Figure>"})]
+    nb.cells = [cell]
+    before = image_digests(nb)
+    cell.outputs[0]["data"]["application/papermill.record/image/png"] = PNG_B
+    assert len(before) == 1 and image_digests(nb) != before
+
+
 def test_outputs_recorded_at_execution_match(tmp_path):
     root, paths = _checkout(tmp_path)
     assert _reasons(root, paths) == {"01-a.ipynb": [], "02-b.ipynb": []}
@@ -373,3 +386,17 @@ def test_stale_reasons_report_a_tampered_output(tmp_path):
     rel = sorted(nbformat.read(p, as_version=4).metadata["livingreview"]["outputs"])[0]
     (root / rel).write_bytes((root / rel).read_bytes() + b"\n")
     assert f"{rel} differs from the file it wrote at execution (edited or swapped)" in notebooks.stale_reasons(p, root)
+
+
+def test_one_escaping_path_per_target():
+    """No module escapes HTML or BibTeX on its own: escape.py is the one path (and plots draw math off)."""
+    package = ROOT / "lib" / "livingreview"
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "escape.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT)
+        assert "html.escape" not in text and not re.search(r"^\s*import html\b", text, re.M), rel
+        assert "def _bib_escape" not in text or "bibtex_field" in text, rel
+    for name in ("plots.py", "literature.py"):
+        assert "plain_matplotlib_text()" in (package / name).read_text(encoding="utf-8"), name

@@ -30,15 +30,14 @@ def record(path) -> Path:
 def image_digests(nb) -> list[str]:
     """``'cell N output M MIME sha256'`` for every image output of a notebook, in order.
 
-    Hashed over the text nbformat stores (base64 for PNG), so any change to an image is seen.
+    Hashed over the text nbformat stores (base64 for PNG), so any change to an image is seen; a figure
+    stored by ``glue`` (``application/papermill.record/image/png``) counts as an image too.
     """
     out = []
     for i, cell in enumerate(nb.get("cells", [])):
         for j, o in enumerate(cell.get("outputs", []) if cell.get("cell_type") == "code" else []):
-            data = o.get("data", {})
-            for mime in IMAGE_MIMES:
-                if mime in data:
-                    value = data[mime]
+            for mime, value in sorted((o.get("data") or {}).items()):
+                if mime.rsplit("papermill.record/", 1)[-1] in IMAGE_MIMES:
                     text = "".join(value) if isinstance(value, list) else str(value)
                     out.append(f"cell {i} output {j} {mime} {hashlib.sha256(text.encode()).hexdigest()}")
     return out
