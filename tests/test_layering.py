@@ -12,9 +12,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "livingreview"
 
 LAYERS = [
     # 0: leaves (no import of the package)
-    {"fmt", "mh", "screening_vocab", "safeio"},
+    {"fmt", "mh", "screening_vocab", "safeio", "escape", "outputs"},
     # 1: statistics on top of the engine; words; the data store
-    {"randeff", "wording", "transaction", "poolio"},
+    {"randeff", "wording", "transaction", "poolio", "bibliography"},
     # 2: loading and validating data
     {"data", "sequential"},
     # 3: which trials enter which pool

@@ -56,6 +56,7 @@ def test_staleness_detects_a_data_change(tmp_path):
     root = tmp_path / "checkout"
     shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns(".transaction"))
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "results", root / "results")
     copies = sorted((root / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     readers = {p.name for p in copies
                if "data/outcomes.csv" in nbformat.read(p, as_version=4).metadata["livingreview"]["inputs"]}
@@ -71,6 +72,13 @@ def test_staleness_detects_a_data_change(tmp_path):
     assert "01-search-and-selection.ipynb" not in stale and "02-included-studies.ipynb" not in stale
     assert "data/outcomes.csv changed" in " ".join(notebooks.stale_reasons_for_inputs(
         {"data/outcomes.csv": "0" * 64}, root))
+
+
+def test_results_are_what_the_notebooks_wrote():
+    """Every file in results/ was written by one notebook's recorded execution, and is unchanged since
+    (each notebook's own files and image outputs are checked by test_notebook_is_not_stale)."""
+    problems = notebooks.results_problems()
+    assert not problems, "\n".join(problems)
 
 
 def test_results_files_match_the_data(tmp_path):

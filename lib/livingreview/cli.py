@@ -275,7 +275,7 @@ def cmd_bibtex(args) -> int:
     from pathlib import Path
 
     from .data import ROOT, DataError, load_review
-    from .literature import bib_keys, bibtex
+    from .bibliography import bib_keys, bibtex
 
     try:
         review = load_review(args.data_dir, tables=["studies", "update_register", "labels"])

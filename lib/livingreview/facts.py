@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import grade, pools, sensitivity
 from .data import data_version
+from .escape import html_text, markdown_code, markdown_code_block, markdown_text
 from .fmt import fmt_p, fmt_rr
 from .pools import PRIMARY, pool_row
 from .wording import REGIMEN_LONG, REGIMEN_SHORT, capital, direction, grade_statement, rr_phrase
@@ -94,7 +95,7 @@ def rr_phrase_pub(review, outcome: str, subgroup: str, analysis: str = "efficacy
 
 
 def harms_sentence(review) -> str:
-    """What can be said about harms: re-derivable pools, and the review's estimates as published."""
+    """What can be said about harms: re-derivable pools, and the review's estimates as published (plain text)."""
     from .reproduction import reproduction_table
 
     rep = reproduction_table(review)
@@ -103,7 +104,7 @@ def harms_sentence(review) -> str:
     sig = review.published[(review.published["analysis"] == "safety") & (review.published["significant"] == "yes")]
     parts = [f"{review.label(r['outcome']).lower()} ({rr_phrase(r['rr'], r['ci_low'], r['ci_high'])})"
              for _, r in sig.iterrows()]
-    text = (f"**Harms.** {done} of the review's {len(safety)} pooled adverse-event estimates can be re-derived "
+    text = (f"{done} of the review's {len(safety)} pooled adverse-event estimates can be re-derived "
             "from our data; the trials' adverse-event tables are needed for the rest.")
     if parts:
         text += (" The review reported these differences with TAC regimens: " + "; ".join(parts)
@@ -128,20 +129,19 @@ def what_changed(review) -> str:
 
 
 def _html_paragraphs(*paras: str) -> str:
-    import html
-
-    return "".join(f"<p>{html.escape(p)}</p>" for p in paras if p)
+    return "".join(f"<p>{html_text(p)}</p>" for p in paras if p)
 
 
 def facts_summary(review) -> dict:
     """Every value of the landing page and the summary-of-findings page.
 
-    Markdown for the summary page (``answer_md``, ``flag_md``, ``harms_md``), HTML for the landing page
-    (``answer_html``, ``headline_html``, ``harms_html``, ``status_html``: myst-nb pastes only HTML or text
-    across pages), ``sof_table`` (a DataFrame) and the plain texts they are made of.
+    Plain text for the summary page (``answer_md``, ``flag_md``, ``harms_md``, ``trials_and_pools_md``:
+    despite their names, glued as text with ``{glue:text}`` so no character of the data is markup; the
+    bold lead-ins "In short." and "Harms." are in the page), HTML for the landing page (``answer_html``,
+    ``headline_html``, ``harms_html``, ``status_html``, built with :func:`~livingreview.escape.html_text`:
+    myst-nb pastes only HTML or text across pages), ``sof_table`` (a DataFrame) and the plain texts
+    they are made of.
     """
-    import html
-
     from . import coverage, tables
 
     pooled = pools.pooled_estimates(review)
@@ -163,10 +163,10 @@ def facts_summary(review) -> dict:
     changed = what_changed(review)
     cite = (f"Tacrolimus for lupus nephritis: a living review, edition {editions[-1]}, data version "
             f"{data_version(review.data_dir)}. Based on Kraaij et al., Lupus Sci Med 2016;3:e000169.")
-    status = (f'<div class="lr-status"><p><strong>Last search:</strong> {html.escape(last["last_search_date"])} '
-              f'({html.escape(last["last_search_kind"])}). <strong>Edition:</strong> {editions[-1]}. '
-              f'<strong>What changed:</strong> {html.escape(changed)}</p>'
-              f'<p><strong>How to cite:</strong> <em>{html.escape(cite)}</em></p></div>')
+    status = (f'<div class="lr-status"><p><strong>Last search:</strong> {html_text(last["last_search_date"])} '
+              f'({html_text(last["last_search_kind"])}). <strong>Edition:</strong> {html_text(editions[-1])}. '
+              f'<strong>What changed:</strong> {html_text(changed)}</p>'
+              f'<p><strong>How to cite:</strong> <em>{html_text(cite)}</em></p></div>')
     random = [o.lower() for o, model in zip(sof["Outcome"], sof["model"]) if model == "random"]
     model_note = ("Our RR is the Mantel–Haenszel fixed-effect estimate, as in the review."
                   + (f" Where the trials disagree ({', '.join(random)}), the summary of findings bases the "
@@ -176,12 +176,12 @@ def facts_summary(review) -> dict:
                         "headline", review=review,
                         notes=[model_note] + ([flag] if flag else []))
     return {
-        "answer_md": "**In short.** " + " ".join(answer),
+        "answer_md": " ".join(answer),
         "flag_md": flag,
         "harms_md": harms,
         "answer_html": '<div class="lr-answer">' + _html_paragraphs(*answer) + "</div>",
         "headline_html": table.to_html(),
-        "harms_html": '<div class="lr-harms">' + _html_paragraphs(harms.replace("**", "")) + "</div>",
+        "harms_html": '<div class="lr-harms">' + _html_paragraphs("Harms. " + harms) + "</div>",
         "status_html": status,
         "trials_and_pools_md": coverage.review_and_living_paragraph(review),
         "sof_table": sof,
@@ -221,20 +221,27 @@ def facts_last_search(review) -> dict:
     latest = s[s["searched_on"] == date]
     kinds = ", ".join(DATABASE_LABELS.get(d, d) for d in latest["database"])
     targeted = (latest["database"] == "targeted_scan").all()
-    due = ("**A full search is due.** The latest round (" + date + ") was a targeted scan of abstracts for "
-           "trials published since 2015, not a full multi-database search; until the saved strategies above are "
-           "run again in every database, trials may be missing.") if targeted else ""
+    due = ("**A full search is due.** " + markdown_text(
+        "The latest round (" + date + ") was a targeted scan of abstracts for trials published since 2015, not a "
+        "full multi-database search; until the saved strategies above are run again in every database, trials "
+        "may be missing.")) if targeted else ""
     return {"last_search_date": date, "last_search_kind": kinds, "search_due_md": due}
 
 
 def strategies_markdown(review) -> str:
-    """Every saved search strategy as a heading and a code block (for ``glue:md``)."""
+    """Every saved search strategy as a bold line and a fenced code block, for the ``{glue:md}`` directive.
+
+    Built from escaped parts: the round and database through :func:`~livingreview.escape.markdown_text`,
+    the file name as a code span and the strategy as a code block (line breaks kept) whose fences no
+    line of the file can close (:mod:`livingreview.escape`).
+    """
     from .search import DATABASE_LABELS, strategies
 
     parts = []
     for r in strategies(review.data_dir).itertuples():
         label = DATABASE_LABELS.get(r.database, r.database)
-        parts.append(f"**{r.round}, {label}** (`data/{r.file}`)\n\n```text\n{r.text.rstrip()}\n```")
+        parts.append(f"**{markdown_text(f'{r.round}, {label}')}** ({markdown_code(f'data/{r.file}')})\n\n"
+                     + markdown_code_block(r.text.rstrip(), "text"))
     return "\n\n".join(parts)
 
 
@@ -442,7 +449,10 @@ def count_words(n: int, words: tuple[str, str]) -> str:
 
 
 def update_flow_markdown(review) -> str:
-    """One line per search round with records: its date, kind and PRISMA counts (from the records)."""
+    """One Markdown list item per search round with records: its date, kind and PRISMA counts.
+
+    Built from escaped parts (:func:`~livingreview.escape.markdown_text`); for the ``{glue:md}`` directive.
+    """
     from .search import DATABASE_LABELS, prisma_flow
 
     if review.search_records is None or review.search_records.empty:
@@ -455,7 +465,7 @@ def update_flow_markdown(review) -> str:
         kinds = ", ".join(DATABASE_LABELS.get(d, d) for d in s["database"])
         dates = ", ".join(sorted(set(s["searched_on"].astype(str))))
         counts = "; ".join(count_words(int(c[k]), w) for k, w in STAGE_WORDS if k in c)
-        lines.append(f"- **{rnd} round** ({kinds}; searched on {dates}): {counts}.")
+        lines.append(f"- **{markdown_text(f'{rnd} round')}** {markdown_text(f'({kinds}; searched on {dates}): {counts}.')}")
     return "\n".join(lines)
 
 

@@ -7,15 +7,16 @@ the computed marginals with the figures the review printed
 """
 from __future__ import annotations
 
-import re
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+# The bibliography has its own module; these names stay importable from here.
+from .bibliography import REGISTER_STATUS, bib_keys, bibtex  # noqa: F401
 from .pools import EDITION_2016, study_label
 from .data import Review
+from .escape import plain_matplotlib_text
 from .search import DATABASE_LABELS, flow_table
 
 #: Coded columns of studies.csv whose labels (data/labels.csv) head the review's tables.
@@ -24,6 +25,9 @@ CHARACTERISTICS = {"n_patients": "Patients (N)", "mean_age": "Age, years (mean)"
                    "disease_duration": "Disease duration, years (mean)", "asian": "Asian ethnicity (%)",
                    "ln_class_i_ii": "LN class I/II (%)", "ln_class_iii_iv": "LN class III/IV ± V (%)",
                    "ln_class_v": "LN class V (%)"}
+
+# Text from data in the flow diagram (database names) is drawn as typed, never as mathtext.
+plain_matplotlib_text()
 
 STAGE_TEXT = {
     "records_identified": "Records identified from databases",
@@ -309,117 +313,3 @@ def prisma_diagram(review: Review) -> plt.Figure:
             prev_y = y
             y -= step
     return fig
-
-
-def _bib_escape(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("&", "\\&").replace(
-        "%", "\\%").replace("#", "\\#").replace("_", "\\_")
-
-
-def _bib_author(name: str) -> str:
-    """'Surname AB' -> 'Surname, A. B.'; anything else is kept whole as a corporate name."""
-    parts = str(name).rsplit(" ", 1)
-    if len(parts) == 2 and parts[1].isalpha() and parts[1].isupper() and len(parts[1]) <= 3:
-        return f"{_bib_escape(parts[0])}, {' '.join(c + '.' for c in parts[1])}"
-    return "{" + _bib_escape(name) + "}"
-
-
-_CITATION = re.compile(r"^(?P<journal>.+?) (?P<year>\d{4});(?P<volume>\d+)?(?:\((?P<number>[^)]+)\))?(?::(?P<pages>[\w-]+))?$")
-
-REGISTER_STATUS = {"included": "included in the living review",
-                   "awaiting_data": "eligible, awaiting data",
-                   "ineligible": "not eligible"}
-
-
-def _journal_parts(citation) -> dict:
-    """Split 'Journal YYYY;vol(issue):pages' (as stored in ``journal``) into BibTeX fields.
-
-    Returns ``{}`` when the text is missing or not a verified citation ("not verified …").
-    """
-    if citation is None or pd.isna(citation) or str(citation).startswith("not verified"):
-        return {}
-    m = _CITATION.match(str(citation).strip())
-    if not m:
-        return {"journal": _bib_escape(citation)}
-    out = {"journal": _bib_escape(m["journal"])}
-    if m["volume"]:
-        out["volume"] = m["volume"]
-    if m["number"]:
-        out["number"] = m["number"]
-    if m["pages"]:
-        out["pages"] = m["pages"].replace("-", "--")
-    return out
-
-
-def _authors(first_author) -> str:
-    """First author plus 'and others'; a corporate or placeholder name stays alone."""
-    a = _bib_author(first_author)
-    return a if a.startswith("{") else a + " and others"
-
-
-def _text(value) -> str:
-    return "" if value is None or pd.isna(value) else str(value)
-
-
-def _entry(key: str, author: str, year, title: str, parts: dict, doi: str, notes: list[str]) -> str:
-    fields = {"author": author, "title": "{" + _bib_escape(title) + "}" if title else "{Title not verified}",
-              "year": str(year)}
-    fields.update(parts)
-    if doi:
-        fields["doi"] = doi
-    note = "; ".join(n for n in notes if n)
-    if note:
-        fields["note"] = _bib_escape(note)
-    kind = "article" if "journal" in parts else "misc"
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
-    return f"@{kind}{{{key},\n{body}\n}}\n"
-
-
-def bibtex(studies: pd.DataFrame, skip_keys=(), register: pd.DataFrame | None = None, *,
-           labels: dict[str, dict[str, str]] | None = None) -> str:
-    """BibTeX entries for every study in ``studies.csv`` and every trial of ``update_register.csv``.
-
-    Keyed by ``study_id``. Written to ``book/studies.bib`` by ``livingreview bibtex`` (and ``make
-    notebooks``). An entry is ``@article`` when the journal is known (``journal`` of the form
-    ``"Journal YYYY;volume(issue):pages"`` is split into those fields) and ``@misc`` otherwise. The
-    title is the verified one (column ``title``); an entry without a verified title says
-    "Title not verified" rather than inventing one. ``doi`` (rendered as a link by
-    sphinxcontrib-bibtex) and PMID are given where verified. Trials of the update register that
-    are not in ``studies.csv`` (awaiting data, ineligible) get an entry too, with their status in
-    the note, so readers see every trial found since 2016. Keys already in ``book/references.bib``
-    (``skip_keys``) are skipped. ``labels`` (column → code → label, from
-    :meth:`~livingreview.data.Review.code_labels`) describes a study without a verified title
-    ("Uncontrolled cohort of tacrolimus (TAC + steroids (duo)) in lupus nephritis").
-    """
-    out = ["% Generated from data/studies.csv and data/update_register.csv by `livingreview bibtex`:",
-           "% do not edit by hand.", ""]
-    for r in studies.sort_values("study_id").itertuples():
-        if r.study_id in skip_keys:
-            continue
-        title = _text(getattr(r, "title", None))
-        notes = [f"PMID {int(r.pmid)}" if pd.notna(r.pmid) else "",
-                 f"Trial registration {r.trial_registration}" if pd.notna(r.trial_registration) else "",
-                 "" if title or not labels else (f"{labels[DESIGN][r.design].split(' (')[0]} of tacrolimus "
-                                   f"({labels[REGIMEN][r.regimen]}) in lupus nephritis"),
-                 "candidate: identity not certain" if r.confidence == "candidate" else ""]
-        out.append(_entry(r.study_id, _authors(r.first_author), r.year, title,
-                          _journal_parts(r.journal), _text(r.doi), notes))
-    if register is not None:
-        seen = set(studies["study_id"]) | set(skip_keys)
-        for r in register.sort_values("study_id").itertuples():
-            if r.study_id in seen:
-                continue
-            author = _authors(r.first_author)
-            notes = [f"Trial registration {r.registration}" if pd.notna(r.registration) else "",
-                     f"Found in the {r.round} search: {REGISTER_STATUS.get(r.status, r.status)}"]
-            out.append(_entry(r.study_id, author, r.year, _text(r.title), _journal_parts(r.journal),
-                              _text(r.doi), notes))
-    return "\n".join(out)
-
-
-def bib_keys(path) -> set[str]:
-    """Entry keys of a BibTeX file."""
-    import re
-    from pathlib import Path
-
-    return set(re.findall(r"@\w+\{([^,\s]+),", Path(path).read_text(encoding="utf-8")))

@@ -14,11 +14,15 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.patches import Polygon
 
+from . import outputs
 from .data import ROOT
+from .escape import plain_matplotlib_text
 from .fmt import fmt_p, fmt_rr
 from .pools import author_label
 
 FIGURE_DIR = ROOT / "results" / "figures"
+# Text from data (study names, labels) is drawn as typed: "$x$" is not mathtext.
+plain_matplotlib_text()
 UNVERIFIED_MARK = "†"
 COLOURS = {"study": "#1f4e79", "pool": "#b22222", "line": "#333333", "missing": "#7f7f7f"}
 
@@ -249,6 +253,8 @@ def save_figure(fig: plt.Figure, name: str, folder: Path | str = FIGURE_DIR) -> 
     paths = [folder / f"{name}.svg", folder / f"{name}.png"]
     fig.savefig(paths[0], bbox_inches="tight", metadata={"Date": None})
     fig.savefig(paths[1], bbox_inches="tight", dpi=150, metadata={"Software": None})
+    for p in paths:
+        outputs.record(p)
     return paths
 
 

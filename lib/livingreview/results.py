@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import mh, pools
+from . import mh, outputs, pools
 from .data import ROOT
 from .reproduction import reproduction_table
 
@@ -43,6 +43,7 @@ def write_results(review, folder=None) -> dict[str, Path]:
     for name, t in files(review).items():
         p = folder / name
         t.to_csv(p, index=False, float_format="%.6f", lineterminator="\n")
+        outputs.record(p)
         paths[name] = p
     return paths
 

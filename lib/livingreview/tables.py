@@ -25,13 +25,14 @@ a small scoped ``<style>`` block keeps the table readable in plain Jupyter too.
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from . import outputs
+from .escape import html_text
 from .fmt import UNDEFINED, fmt_int, fmt_num, fmt_p, is_missing
 
 #: A name that reads as code: lower-case words joined by underscores (``study_id``, ``awaiting_data``).
@@ -117,7 +118,7 @@ class DisplayTable:
         return "lr-table-" + re.sub(r"[^A-Za-z0-9_-]+", "-", self.key).strip("-")
 
     def to_html(self) -> str:
-        e = html.escape
+        e = html_text  # every text of the table, data or not, on the one HTML path
         tid = self.element_id
         out = [f'<div class="lr-table-wrap" id="{tid}-wrap" style="overflow-x:auto;max-width:100%;">',
                f"<style>#{tid}{{border-collapse:collapse;margin:0.5em 0;font-size:0.9em}}"
@@ -172,7 +173,7 @@ def _cell_html(val: str) -> str:
     m = _FN_MARK.match(val)
     if m:
         return f'<sup class="lr-fn-ref">[{m.group(1)}]</sup>'
-    return html.escape(val)
+    return html_text(val)
 
 
 def _is_whole(values: pd.Series) -> bool:
@@ -318,6 +319,7 @@ def export(df: pd.DataFrame, name: str, folder=None):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
     df.to_csv(path, index=False, lineterminator="\n")
+    outputs.record(path)
     return path
 
 

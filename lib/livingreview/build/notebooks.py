@@ -14,6 +14,12 @@ through :func:`execute`, the inputs it used are written into its metadata under
     drift from what the notebook does); a folder it listed (the saved search
     strategies) has the digest of its files' names and contents (:func:`input_digest`),
     so adding, removing or editing one makes the notebook stale;
+``outputs``
+    ``{path: sha256}`` of every file the kernel wrote under ``results/`` (through
+    :func:`livingreview.outputs.record`), and ``images``: the SHA-256 of every image output of the
+    notebook (nbval skips images). :func:`output_reasons` compares both with the working tree, so an
+    edited table, swapped figures or images swapped between notebooks make the notebook stale and fail
+    ``make test``; :func:`results_problems` finds files in ``results/`` that no notebook wrote;
 ``duration_s``
     wall-clock execution time, shown on the status page.
 
@@ -38,8 +44,8 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 META_KEY = "livingreview"
 
 _PROBE = (
-    "import json as _json, sys as _sys, livingreview.data as _lrd\n"
-    "print(_json.dumps({'files': sorted(str(p) for p in _lrd.FILES_READ),\n"
+    "import json as _json, sys as _sys, livingreview.data as _lrd, livingreview.outputs as _lro\n"
+    "print(_json.dumps({'files': sorted(str(p) for p in _lrd.FILES_READ), 'written': sorted(_lro.FILES_WRITTEN),\n"
     "                   'modules': sorted(m.__file__ for n, m in list(_sys.modules.items())\n"
     "                                     if n.split('.')[0] == 'livingreview' and getattr(m, '__file__', None))}))"
 )
@@ -126,7 +132,7 @@ def stale_reasons(path: Path | str, root: Path | str = ROOT) -> list[str]:
     modules = rec.get("modules")
     if rec.get("lib") != lib_digest(modules):
         reasons.append("lib/livingreview changed" + ("" if modules is None else " (a module it imports)"))
-    return reasons + stale_reasons_for_inputs(rec.get("inputs", {}), root)
+    return reasons + stale_reasons_for_inputs(rec.get("inputs", {}), root) + output_reasons(nb, root)
 
 
 def input_digest(path: Path | str) -> str:
@@ -163,6 +169,60 @@ def stale_reasons_for_inputs(inputs: dict[str, str], root: Path | str = ROOT) ->
     return reasons
 
 
+def output_record(nb, written, root: Path | str = ROOT) -> dict:
+    """The ``outputs`` (results files written, by path under the checkout ``root``, with SHA-256) and
+    ``images`` (SHA-256 of every image output) recorded in a notebook's metadata at execution."""
+    from ..outputs import image_digests
+
+    root = Path(root).resolve()
+    files = {}
+    for p in map(Path, written):
+        if p.is_file() and p.resolve().is_relative_to(root / "results"):
+            files[str(p.resolve().relative_to(root))] = file_digest(p)
+    return {"outputs": dict(sorted(files.items())), "images": image_digests(nb)}
+
+
+def output_reasons(nb, root: Path | str = ROOT) -> list[str]:
+    """How a notebook's image outputs and the results files it wrote differ from their record at execution."""
+    from ..outputs import image_digests
+
+    rec = nb.metadata.get(META_KEY) or {}
+    if "outputs" not in rec or "images" not in rec:
+        return ["its outputs were not recorded at execution (executed before `livingreview execute` recorded them)"]
+    reasons = []
+    if image_digests(nb) != rec["images"]:
+        reasons.append("its image outputs differ from those recorded at execution (an image was edited, "
+                       "removed or swapped)")
+    for rel, digest in sorted(rec["outputs"].items()):
+        p = Path(root) / rel
+        if not p.is_file():
+            reasons.append(f"{rel}, which it wrote, no longer exists")
+        elif file_digest(p) != digest:
+            reasons.append(f"{rel} differs from the file it wrote at execution (edited or swapped)")
+    return reasons
+
+
+def results_problems(paths=None, root: Path | str = ROOT) -> list[str]:
+    """Files under ``results/`` that no notebook recorded writing, or that two notebooks claim (one line each)."""
+    root = Path(root)
+    writers: dict[str, list[str]] = {}
+    for nb_path in notebook_paths(paths):
+        rec = read_notebook(nb_path).metadata.get(META_KEY) or {}
+        for rel in rec.get("outputs", {}):
+            writers.setdefault(rel, []).append(nb_path.name)
+    problems = []
+    for p in sorted((root / "results").rglob("*")):
+        rel = str(p.relative_to(root))
+        if p.is_file() and rel not in writers:
+            problems.append(f"{rel}: written by no notebook's recorded execution: delete it, or re-execute the "
+                            "notebook that writes it (`make notebooks`)")
+    for rel, names in sorted(writers.items()):
+        if len(names) > 1:
+            problems.append(f"{rel}: written by {len(names)} notebooks ({', '.join(names)}): each results file "
+                            "must come from one notebook")
+    return problems
+
+
 def execute(path: Path | str, timeout: int = 600) -> float:
     """Execute a notebook top to bottom in a fresh kernel and save it in place with its record.
 
@@ -190,6 +250,7 @@ def execute(path: Path | str, timeout: int = 600) -> float:
         "lib": lib_digest(modules),
         "modules": modules,
         "inputs": dict(sorted(inputs.items())),
+        **output_record(nb, probe_out.get("written", [])),
         "duration_s": round(duration, 1),
     }
     tmp = path.with_suffix(".ipynb.tmp")

@@ -96,9 +96,11 @@ def _config_inited(app, config) -> None:
     subs.update(facts)
     config.myst_substitutions = subs
     opts = dict(config.html_theme_options or {})
+    from ..escape import html_text
+
     opts["extra_footer"] = (
-        f"<p>Data version {facts['data_version']} (last data commit {facts['data_commit']}); "
-        f"built {facts['build_date']}.</p>"
+        f"<p>Data version {html_text(facts['data_version'])} (last data commit {html_text(facts['data_commit'])}); "
+        f"built {html_text(facts['build_date'])}.</p>"
     )
     config.html_theme_options = opts
     # an empty default_mode makes pydata-sphinx-theme log a console error on every page
