@@ -62,9 +62,11 @@ STATIC_DIR = ROOT / "book" / "_static"
 EXPLORER_ANALYSES = ("efficacy", "safety")
 
 
-def write_robustness(review, folder=None, static_dir=None):
+def write_robustness(review, folder=None, static_dir=None, analyses=EXPLORER_ANALYSES, csv: bool = True):
     """Compute every analysis once; write ``results/robustness.csv`` and the explorer's data scripts.
 
+    Each results file comes from one notebook (the tamper check): the efficacy page writes the CSV
+    and its own script (``analyses=("efficacy",)``), the safety page only its script (``csv=False``).
     Returns ``(space, seconds to compute it, {name: path})``; the scripts are
     ``book/_static/robustness-<analysis>.js`` (:func:`livingreview.robustness.explorer_script`).
     """
@@ -72,11 +74,14 @@ def write_robustness(review, folder=None, static_dir=None):
 
     folder = Path(folder) if folder else RESULTS_DIR
     static_dir = Path(static_dir) if static_dir else STATIC_DIR
-    folder.mkdir(parents=True, exist_ok=True)
     space, seconds = robustness.timed_space(review)
-    paths = {"robustness.csv": folder / "robustness.csv"}
-    space.to_csv(paths["robustness.csv"], index=False, float_format="%.6f", lineterminator="\n")
-    for analysis in EXPLORER_ANALYSES:
+    paths = {}
+    if csv:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths["robustness.csv"] = folder / "robustness.csv"
+        space.to_csv(paths["robustness.csv"], index=False, float_format="%.6f", lineterminator="\n")
+        outputs.record(paths["robustness.csv"])
+    for analysis in analyses:
         name = f"robustness-{analysis}.js"
         paths[name] = static_dir / name
         text = robustness.explorer_script(robustness.explorer_data(space, review, analysis))
