@@ -29,7 +29,8 @@ def test_there_are_notebooks_in_run_order():
 def test_notebook_is_not_stale(path):
     reasons = notebooks.stale_reasons(path)
     assert not reasons, (
-        f"notebooks/{path.name} is stale: {'; '.join(reasons)}. Run `make notebooks` and commit the result."
+        f"notebooks/{path.name} is stale: {'; '.join(reasons)}. Run `make notebooks` (it re-executes exactly "
+        "the stale notebooks), check `livingreview update status`, and commit the notebooks with data/ and results/."
     )
 
 
@@ -82,7 +83,10 @@ def test_results_files_match_the_data(tmp_path):
         assert committed.exists(), f"results/{name} is missing: run `make notebooks`"
         a = pd.read_csv(committed)
         b = pd.read_csv(path)
-        assert_frame_equal(a, b, check_exact=False, rtol=1e-9), f"results/{name} is stale: run `make notebooks`"
+        try:
+            assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+        except AssertionError as exc:
+            raise AssertionError(f"results/{name} is stale: run `make notebooks` and commit results/ ({exc})") from None
 
 
 def test_results_columns_contract():

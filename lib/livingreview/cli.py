@@ -376,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .search_cli import register as register_search  # livingreview search import|screen|status|flow|strategies
 
     register_search(sub)
+    from .grade_cli import register as register_grade  # livingreview grade show|judge|confirm, update status
+
+    register_grade(sub)
     return parser
 
 

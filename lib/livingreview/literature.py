@@ -327,6 +327,7 @@ def _bib_author(name: str) -> str:
 _CITATION = re.compile(r"^(?P<journal>.+?) (?P<year>\d{4});(?P<volume>\d+)?(?:\((?P<number>[^)]+)\))?(?::(?P<pages>[\w-]+))?$")
 
 REGISTER_STATUS = {"included": "included in the living review",
+                   "awaiting_extraction": "included, awaiting extraction",
                    "awaiting_data": "eligible, awaiting data",
                    "ineligible": "not eligible"}
 
