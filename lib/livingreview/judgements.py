@@ -174,11 +174,11 @@ def show(data_dir: Path | str = DATA_DIR) -> str:
         who = f"; {r.reviewer}" if r.reviewer else ""
         when = f", {r.judged_on}" if r.judged_on else ""
         lines.append(f"{r.outcome} ({r.population}): judged for edition {r.edition}, k = {r.k}{who}{when}: "
-                     f"{certainty(r.downgrade)} (−{r.downgrade}); {state}")
+                     f"{certainty(r.downgrade)} (downgraded {r.downgrade}); {state}")
         dom = g[(g["outcome"] == r.outcome) & (g["population"] == r.population) & (g["edition"] == r.edition)
                 & (g["k"] == r.k)]
         for d in dom.itertuples():
-            lines.append(f"  {d.domain:<17} −{int(d.downgrade)}  {d.reason}")
+            lines.append(f"  {d.domain:<17} {'−' + str(int(d.downgrade)) if d.downgrade else ' 0'}  {d.reason}")
     return "\n".join(lines) if lines else "no GRADE judgements in grade.csv"
 
 
