@@ -333,3 +333,25 @@ def test_full_text_decisions_register_their_study(data):
     r = _screen(data, "2027-pubmed-0002", "full_text", "exclude", "--reason", "wrong_design", "--study-id", "other2024")
     assert r.returncode == 1 and "has status 'awaiting_data'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert snapshot(data) == before
+
+
+def test_update_status_is_one_checklist_ready_when_nothing_is_left(data):
+    r = run_cli_subprocess("update", "status", "--data-dir", str(data))
+    assert r.returncode == 0 and "ready to commit" in r.stdout, r.stdout + r.stderr
+    search.import_export(FIX / "pubmed.nbib", 2027, "PubMed", "2027-01-10", data)
+    r = run_cli_subprocess("update", "status", "--data-dir", str(data))
+    assert r.returncode == 1 and "3 record(s) to screen" in r.stdout and "2027-pubmed-0002" in r.stdout
+    assert "livingreview search screen" in r.stdout and "not ready: 1 item(s) left" in r.stdout
+
+
+def test_register_rules_of_a_trial_awaiting_extraction(data):
+    path = data / "update_register.csv"
+    text = path.read_text(encoding="utf-8")
+    # jcn2017 is in studies.csv: it cannot be awaiting extraction
+    path.write_text(text.replace(",rct,induction,included,", ",rct,induction,awaiting_extraction,", 1), encoding="utf-8")
+    problems = [str(p) for p in lr.validate(data)]
+    assert any("'jcn2017' is in studies.csv: its status is 'included'" in p for p in problems), problems
+    # an included trial gives its design and phase
+    path.write_text(text.replace(",rct,induction,included,", ",,induction,included,", 1), encoding="utf-8")
+    problems = [str(p) for p in lr.validate(data)]
+    assert any("update_register.csv:2: column 'design': required for an included trial" in p for p in problems), problems
