@@ -1,18 +1,32 @@
-"""The evidence-coverage grid (livingreview.coverage): literal values of the current data, and a
-copy of the data with one count filled in, where the grid and every summary must change."""
+"""The evidence-coverage grid (livingreview.coverage).
+
+Literal values are those of the frozen fixture review (tests/fixtures/review/, a snapshot of data/
+on 2026-12-01, see its README); a copy of it with one count filled in, where the grid and every
+summary must change. On the live data/ only invariants: the grid agrees with the pools, and the
+2016 edition's figures are those of the snapshot (trials added later do not move them).
+"""
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import livingreview as lr
 from livingreview import coverage, pools
-from livingreview.data import DATA_DIR
+
+FIXTURE = Path(__file__).parent / "fixtures" / "review"
 
 
 @pytest.fixture(scope="module")
 def review():
+    """The frozen fixture review (literal expectations hold on it)."""
+    return lr.load_review(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def live():
+    """Today's data/ (invariants only)."""
     return lr.load_review()
 
 
@@ -42,8 +56,10 @@ def test_summary_figures(review):
     assert coverage.coverage_sentence(review, "efficacy").startswith("9 of 18 trial-by-outcome counts are available")
 
 
-def test_agrees_with_the_pools(review):
+@pytest.mark.parametrize("which", ["fixture", "live"])
+def test_agrees_with_the_pools(which, review, live):
     """The grid and pools.trial_rows select the same (trial, outcome) pairs and the same counts."""
+    review = review if which == "fixture" else live
     for a in coverage.ANALYSES:
         rows = pools.trial_rows(review, a)
         cells = coverage.coverage_cells(review, analyses=(a,))
@@ -61,10 +77,23 @@ def test_review_and_living_paragraph(review):
     assert "Li 2012 has no usable counts" in text
 
 
+def test_the_2016_edition_does_not_move_when_trials_are_added(review, live):
+    """Invariant of the live data: the 2016 edition (the review's trials) covers what it covered in the
+    snapshot; an update adds trials to the living pools only."""
+    for a in coverage.ANALYSES:
+        then = coverage.coverage_summary(review, a, edition=pools.EDITION_2016)
+        now = coverage.coverage_summary(live, a, edition=pools.EDITION_2016)
+        assert now == then, a
+    keys = ("trials_2016", "patients_2016", "published_patients_2016", "patients_2016_duo", "patients_2016_triple")
+    then, now = coverage.review_and_living_pools(review), coverage.review_and_living_pools(live)
+    assert {k: now[k] for k in keys} == {k: then[k] for k in keys}
+
+
 @pytest.fixture
 def data_copy(tmp_path):
+    """A copy of the fixture review (tests never write data/ or the fixture)."""
     dst = tmp_path / "data"
-    shutil.copytree(DATA_DIR, dst)
+    shutil.copytree(FIXTURE, dst)
     return dst
 
 
@@ -148,8 +177,10 @@ def test_sentence_can_go_on_after_the_coverage(review):
 
 
 def test_one_count_available_is_singular(review):
+    # fixture: of the safety outcomes the review pooled, one 2016 trial-by-outcome count is available
     s = coverage.coverage_sentence(review, "safety", pools.EDITION_2016,
                                    outcomes=sorted(set(review.published.loc[review.published["analysis"] == "safety",
                                                                              "outcome"])))
-    if s.startswith("1 of "):
-        assert " counts is available" in s
+    assert s.startswith("1 of ") and " counts is available" in s, s
+    several = coverage.coverage_sentence(review, "efficacy")
+    assert not several.startswith("1 of ") and " counts are available" in several, several

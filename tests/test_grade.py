@@ -1,18 +1,38 @@
-"""GRADE summary of findings: certainty arithmetic and the computed risks."""
+"""GRADE summary of findings: certainty arithmetic and the computed risks; judging by command.
+
+Literal values are those of the frozen fixture review (tests/fixtures/review/); on the live data/ only
+the guard that every judgement was made for today's pool.
+"""
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 import livingreview as lr
 from livingreview import grade, pools
+from tests.conftest import run_cli_subprocess, snapshot_dir
+
+FIXTURE = Path(__file__).parent / "fixtures" / "review"
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A copy of the fixture review (tests never write data/ or the fixture)."""
+    dst = tmp_path / "data"
+    shutil.copytree(FIXTURE, dst)
+    return dst
 
 
 def test_levels():
     assert [grade.certainty(n) for n in range(5)] == ["high", "moderate", "low", "very low", "very low"]
 
 
-def test_every_judged_outcome_has_all_five_domains():
-    review = lr.load_review(tables=["grade"])
-    counts = review.grade.groupby("outcome")["domain"].nunique()
+@pytest.mark.parametrize("data_dir", [None, FIXTURE], ids=["live", "fixture"])
+def test_every_judged_outcome_has_all_five_domains(data_dir):
+    review = lr.load_review(*([data_dir] if data_dir else []), tables=["grade"])
+    keys = ["outcome", "population"] if "population" in review.grade.columns else ["outcome"]
+    counts = review.grade.groupby(keys)["domain"].nunique()
     assert (counts == 5).all(), counts
 
 
@@ -22,7 +42,7 @@ def test_summary_of_findings_risks():
     metafor 3.8-1 ``rma(yi, vi, method="REML", test="knha")`` gives the same point estimate and, with the
     variance factor ≥ 1, the interval (issue 11: "about 267 to 1,000" per 1,000). Partial response
     (2 trials, I² 0): fixed-effect MH-cc RR 1.00 (0.78 to 1.28), control 378 per 1,000."""
-    review = lr.load_review(tables=["outcomes", "grade"])
+    review = lr.load_review(FIXTURE, tables=["outcomes", "grade"])
     pooled = pools.pooled_estimates(review)
     sof = grade.summary_of_findings(review, pooled).set_index("Outcome")
     row = sof.loc["Complete renal response"]
@@ -37,11 +57,12 @@ def test_summary_of_findings_risks():
 
 
 def test_participants_include_double_zero_trials():
-    review = lr.load_review(tables=["outcomes", "grade"])
-    extra = review.outcomes.iloc[[0]].copy()
+    review = lr.load_review(FIXTURE, tables=["outcomes", "grade"])
     sid = review.outcomes.loc[review.outcomes["outcome"] == "partial_response", "study_id"].iloc[0]
     row = review.outcomes[(review.outcomes["study_id"] == sid) & (review.outcomes["outcome"] == "partial_response")]
-    assert len(row) == 1 and len(extra) == 1
+    assert len(row) == 1
+    before = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
+    assert before.loc["Partial renal response", "№ participants (studies)"] == "402 (2 RCTs)"
     review.outcomes.loc[row.index, ["tac_events", "ctl_events"]] = 0  # make it a double-zero trial
     sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
     assert sof.loc["Partial renal response", "№ participants (studies)"] == "402 (2 RCTs)"
@@ -53,11 +74,18 @@ def test_sentence_separates_low_from_very_low():
 
 
 def test_every_judgement_was_made_for_todays_pool():
-    """A GRADE judgement records the edition and k it was made for; an update that changes the pool
-    must be re-judged (edit data/grade.csv: reasons, downgrades, edition and k)."""
+    """The deliberate guard on the live data: a GRADE judgement records the edition and k it was made
+    for; an update that changes the pool must be re-judged, by command (never a hand edit)."""
     review = lr.load_review()
-    stale = grade.judgements_out_of_date(review, pools.pooled_estimates(review))
-    assert not stale, "GRADE judgements out of date, judge again: " + "; ".join(stale)
+    pooled = pools.pooled_estimates(review)
+    stale = grade.judgements_out_of_date(review, pooled)
+    st = grade.judgement_status(review, pooled)
+    todo = [f"`livingreview grade confirm {r.outcome}{'' if r.population == 'all' else ' --population ' + r.population}"
+            " --reviewer WHO`" for r in st[~st["current"]].drop_duplicates(["outcome", "population"]).itertuples()]
+    assert not stale, ("GRADE judgements out of date: " + "; ".join(stale) + ". Look at today's pool "
+                       "(`livingreview grade show`), then run " + " and ".join(todo) + " (or `livingreview grade "
+                       "judge OUTCOME --domain D --downgrade N --reason \"…\" --reviewer WHO` for a domain whose "
+                       "judgement changes), then `make notebooks`.")
 
 
 def test_a_changed_pool_makes_its_judgement_out_of_date(data_copy):
@@ -83,8 +111,101 @@ def test_comment_uses_grade_standard_wording(level, lo, hi, expected):
 
 
 def test_summary_of_findings_has_a_comment_for_every_row():
-    review = lr.load_review(tables=["outcomes", "grade", "published_estimates"])
+    review = lr.load_review(FIXTURE, tables=["outcomes", "grade", "published_estimates"])
     sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
     assert sof["Comments"].str.endswith(".").all()
     assert sof.loc["Complete renal response", "Comments"].startswith("The evidence is very uncertain")
     assert sof.loc["Leucopenia", "Comments"].startswith("As published; not yet re-derivable")
+
+
+# -- judging by command: livingreview grade show | judge | confirm -----------------------------------
+
+def _lr(data, *args):
+    return run_cli_subprocess(*args, "--data-dir", str(data))
+
+
+def _stale(data):
+    review = lr.load_review(data)
+    return grade.judgements_out_of_date(review, pools.pooled_estimates(review))
+
+
+def _drop_bao_total(data):
+    out = (data / "outcomes.csv").read_text(encoding="utf-8")
+    out = out.replace("bao2008,total_response,18,20,9,20,reported", "bao2008,total_response,,20,,20,missing")
+    (data / "outcomes.csv").write_text(out, encoding="utf-8")
+
+
+def test_confirm_carries_a_judgement_to_todays_pool(data_copy):
+    _drop_bao_total(data_copy)
+    assert [s.split(":")[0] for s in _stale(data_copy)] == ["total_response"]
+    r = _lr(data_copy, "grade", "show")
+    assert r.returncode == 0 and "total_response (all): judged for edition 2026, k = 2" in r.stdout
+    assert "OUT OF DATE" in r.stdout and "livingreview grade confirm total_response" in r.stdout
+    r = _lr(data_copy, "grade", "confirm", "total_response", "--reviewer", "TK", "--date", "2027-01-20")
+    assert r.returncode == 0, r.stderr
+    assert _stale(data_copy) == [] and lr.validate(data_copy) == []
+    g = lr.load_review(data_copy).grade
+    t = g[g["outcome"] == "total_response"]
+    assert set(t["k"]) == {1} and set(t["reviewer"]) == {"TK"} and set(t["judged_on"].astype(str)) == {"2027-01-20"}
+    other = g[g["outcome"] == "complete_response"]
+    assert set(other["reviewer"]) == {"review-team"}  # other judgements untouched
+    before = snapshot_dir(data_copy)
+    r = _lr(data_copy, "grade", "confirm", "total_response", "--reviewer", "TK")
+    assert r.returncode == 0 and "nothing was written" in r.stdout and snapshot_dir(data_copy) == before
+
+
+def test_judge_one_domain_then_the_pool_is_current_only_when_all_are(data_copy):
+    _drop_bao_total(data_copy)
+    r = _lr(data_copy, "grade", "judge", "total_response", "--domain", "imprecision", "--downgrade", "2",
+            "--reason", "One trial with counts.", "--reviewer", "TK")
+    assert r.returncode == 0, r.stderr
+    g = lr.load_review(data_copy).grade.set_index(["outcome", "population", "domain"])
+    assert g.loc[("total_response", "all", "imprecision"), "downgrade"] == 2
+    assert g.loc[("total_response", "all", "imprecision"), "k"] == 1
+    assert _stale(data_copy)  # the other four domains were judged for k = 2
+    assert _lr(data_copy, "grade", "confirm", "total_response", "--reviewer", "TK").returncode == 0
+    assert _stale(data_copy) == []
+    review = lr.load_review(data_copy)
+    sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("outcome")
+    assert sof.loc["total_response", "level"] == "very low"
+
+
+def test_judging_a_regimen_pool_does_not_change_the_overall_row(data_copy):
+    review = lr.load_review(data_copy)
+    before = grade.summary_of_findings(review, pools.pooled_estimates(review))
+    for d in grade.DOMAIN_TEXT:
+        r = _lr(data_copy, "grade", "judge", "complete_response", "--population", "triple", "--domain", d,
+                "--downgrade", "0", "--reason", "Test.", "--reviewer", "TK")
+        assert r.returncode == 0, r.stderr
+    review = lr.load_review(data_copy)
+    assert _stale(data_copy) == [] and lr.validate(data_copy) == []
+    pd.testing.assert_frame_equal(grade.summary_of_findings(review, pools.pooled_estimates(review)), before)
+    st = grade.judgement_status(review, pools.pooled_estimates(review)).set_index(["outcome", "population"])
+    assert st.loc[("complete_response", "triple"), "k"] == pools.pool_row(
+        pools.pooled_estimates(review), "efficacy", "complete_response", "triple")["k"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["judge", "no_such_outcome", "--domain", "imprecision", "--downgrade", "1", "--reason", "x", "--reviewer", "TK"],
+     "is not in outcome_vocabulary.csv"),
+    (["judge", "total_response", "--domain", "imprecision", "--downgrade", "1", "--reason", "  ", "--reviewer", "TK"],
+     "--reason is required"),
+    (["judge", "total_response", "--domain", "imprecision", "--downgrade", "1", "--reason", "a\rb", "--reviewer", "TK"],
+     "control character"),
+    (["judge", "total_response", "--domain", "imprecision", "--downgrade", "1", "--reason", "x", "--reviewer", "TK",
+      "--date", "20/1/2027"], "is not a date"),
+    (["confirm", "infection", "--reviewer", "TK"], "no judgement of 'infection'"),
+    (["confirm", "total_response", "--reviewer", ""], "--reviewer is required"),
+])
+def test_bad_judgements_are_refused_and_change_nothing(data_copy, args, message):
+    before = snapshot_dir(data_copy)
+    r = _lr(data_copy, "grade", *args)
+    assert r.returncode == 1 and message in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert snapshot_dir(data_copy) == before
+
+
+def test_argparse_refuses_out_of_range_downgrade(data_copy):
+    r = _lr(data_copy, "grade", "judge", "total_response", "--domain", "imprecision", "--downgrade", "3",
+            "--reason", "x", "--reviewer", "TK")
+    assert r.returncode == 2 and "Traceback" not in r.stderr

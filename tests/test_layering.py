@@ -21,8 +21,8 @@ LAYERS = [
     {"pools", "search"},
     # 4: analyses built on the pools
     {"sensitivity", "reproduction", "grade", "coverage", "literature", "living", "robustness", "monitoring"},
-    # 5: what readers see: tables and figures
-    {"tables", "plots", "sequential_plot"},
+    # 5: what readers see: tables and figures; writing GRADE judgements
+    {"tables", "plots", "sequential_plot", "judgements"},
     # 6: every value a page glues
     {"facts"},
     # 7: files written by the review
@@ -30,8 +30,10 @@ LAYERS = [
     # 8-9: building the book (execution and staleness; the Sphinx extension)
     {"build.notebooks"},
     {"build", "build.sphinxext"},
-    # 10-11: the command line and the package's front door
-    {"search_cli", "sequential_cli"},
+    # 10: what a living update still needs (data, screening, extraction, notebooks, judgements)
+    {"update_status"},
+    # 11-12: the command line and the package's front door
+    {"search_cli", "sequential_cli", "grade_cli"},
     {"cli", "__init__"},
 ]
 LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}

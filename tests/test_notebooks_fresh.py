@@ -29,7 +29,8 @@ def test_there_are_notebooks_in_run_order():
 def test_notebook_is_not_stale(path):
     reasons = notebooks.stale_reasons(path)
     assert not reasons, (
-        f"notebooks/{path.name} is stale: {'; '.join(reasons)}. Run `make notebooks` and commit the result."
+        f"notebooks/{path.name} is stale: {'; '.join(reasons)}. Run `make notebooks` (it re-executes exactly "
+        "the stale notebooks), check `livingreview update status`, and commit the notebooks with data/ and results/."
     )
 
 
@@ -90,7 +91,10 @@ def test_results_files_match_the_data(tmp_path):
         assert committed.exists(), f"results/{name} is missing: run `make notebooks`"
         a = pd.read_csv(committed)
         b = pd.read_csv(path)
-        assert_frame_equal(a, b, check_exact=False, rtol=1e-9), f"results/{name} is stale: run `make notebooks`"
+        try:
+            assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+        except AssertionError as exc:
+            raise AssertionError(f"results/{name} is stale: run `make notebooks` and commit results/ ({exc})") from None
 
 
 def test_results_columns_contract():
@@ -103,5 +107,5 @@ def test_results_columns_contract():
     rep = pd.read_csv(ROOT / "results" / "reproduction.csv")
     assert list(rep.columns[:6]) == ["analysis", "outcome", "subgroup", "rr", "ci_low", "ci_high"]
     assert {"our_rr", "our_ci_low", "our_ci_high", "status", "reason"} <= set(rep.columns)
-    assert len(rep) == 16
+    assert len(rep) == len(pd.read_csv(ROOT / "data" / "published_estimates.csv"))  # one row per published estimate
     assert set(rep["status"]) <= {"reproduced", "differs", "not_reproducible"}

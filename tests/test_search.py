@@ -1,4 +1,10 @@
-"""`livingreview search`: import of real export layouts, deduplication, screening, PRISMA counts."""
+"""`livingreview search`: import of real export layouts, deduplication, screening, PRISMA counts.
+
+Literal record ids, counts and rounds are those of the frozen fixture review (tests/fixtures/review/,
+a snapshot of data/ with its 2026 search round; tests write only copies of it). The live data/ is
+checked for invariants only (PRISMA counts add up in every round; the printed 2016 flow is kept).
+"""
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -7,14 +13,18 @@ import pytest
 import livingreview as lr
 from livingreview import search
 from livingreview.data import DATA_DIR
-from tests.conftest import run_cli_subprocess
+from tests.conftest import run_cli_subprocess, trial_yaml
 
 FIX = Path(__file__).parent / "fixtures" / "search"
+REVIEW = Path(__file__).parent / "fixtures" / "review"
 
 
 @pytest.fixture
-def data(data_copy):
-    return data_copy
+def data(tmp_path):
+    """A copy of the fixture review."""
+    dst = tmp_path / "data"
+    shutil.copytree(REVIEW, dst)
+    return dst
 
 
 def records(data):
@@ -91,7 +101,7 @@ def test_cli_import_bad_input_changes_nothing(data, tmp_path):
     bad = tmp_path / "x.ris"
     bad.write_text("not an export\n", encoding="utf-8")
     for args in (["import", str(bad), "--round", "2027", "--database", "embase"],
-                 ["import", str(FIX / "embase.ris"), "--round", "2027", "--database", "Em Base"],
+                 ["import", str(FIX / "embase.ris"), "--round", "2027", "--database", "Em/Base"],
                  ["import", str(FIX / "embase.ris"), "--round", "2027", "--database", "embase",
                   "--searched-on", "11/01/2027"],
                  ["screen", "2026-targeted_scan-0001", "--stage", "full_text", "--decision", "exclude",
@@ -184,6 +194,12 @@ def assert_adds_up(f):
     assert f["new_studies_meta_analysis"] <= f["new_studies_included"]
 
 
+def test_prisma_counts_add_up_in_every_round_of_the_live_data():
+    flows = flow_dicts(lr.load_review())
+    for rnd, f in flows.items():
+        assert_adds_up(f)
+
+
 def test_prisma_counts_add_up_in_every_round(data):
     search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2026-01-10", data)
     search.import_export(FIX / "embase.ris", 2027, "embase", "2026-01-11", data)
@@ -197,8 +213,17 @@ def test_prisma_counts_add_up_in_every_round(data):
                            "studies_awaiting_data": 2, "new_studies_included": 1}
 
 
+def test_live_flow_table_keeps_the_printed_2016_flow():
+    """Invariant: rounds with records are derived; the 2016 round keeps the printed counts of the snapshot."""
+    live, frozen = search.flow_table(lr.load_review()), search.flow_table(lr.load_review(REVIEW))
+    assert (live.loc[live["round"] > 2016, "provenance"] == "derived").all()
+    cols = ["stage", "count", "provenance"]
+    assert live.loc[live["round"] == 2016, cols].reset_index(drop=True).equals(
+        frozen.loc[frozen["round"] == 2016, cols].reset_index(drop=True))
+
+
 def test_flow_table_keeps_2016_printed_and_derives_2026():
-    review = lr.load_review()
+    review = lr.load_review(REVIEW)
     flow = search.flow_table(review)
     f2016 = flow[flow["round"] == 2016].set_index("stage")
     assert f2016.loc["records_identified", "count"] == 239 and f2016.loc["records_identified", "provenance"] == "reported"
@@ -208,7 +233,7 @@ def test_flow_table_keeps_2016_printed_and_derives_2026():
 
 
 def test_strategies_are_listed():
-    s = search.strategies()
+    s = search.strategies(REVIEW)
     assert {(2016, "pubmed"), (2026, "targeted_scan")} <= set(zip(s["round"], s["database"]))
     assert '"Lupus Nephritis"[Mesh]' in s.set_index("database").loc["pubmed", "text"]
     assert "NOT a full systematic search" in s.set_index("database").loc["targeted_scan", "text"]
@@ -227,3 +252,106 @@ def test_update_flow_line_is_singular_for_one_study():
     assert facts.count_words(2, ("new study included", "new studies included")) == "2 new studies included"
     text = facts.update_flow_markdown(lr.load_review())
     assert "1 new studies" not in text and "1 records identified" not in text
+
+
+@pytest.mark.parametrize("typed, code", [("PubMed", "pubmed"), ("pubmed", "pubmed"), ("Web of Science", "web_of_science"),
+                                         ("web-of-science", "web_of_science"), ("EMBASE", "embase"),
+                                         ("CENTRAL", "cochrane_central"), (" Cochrane  CENTRAL ", "cochrane_central"),
+                                         ("MEDLINE", "pubmed"), ("Targeted scan", "targeted_scan")])
+def test_database_names_as_users_write_them(typed, code):
+    assert search.normalise_database(typed) == code
+
+
+def test_import_takes_the_database_name_as_written_and_stores_the_code(data):
+    r = run_cli_subprocess("search", "import", str(FIX / "pubmed.nbib"), "--round", "2027", "--database", "PubMed",
+                           "--searched-on", "2027-01-10", "--data-dir", str(data))
+    assert r.returncode == 0, r.stderr
+    r = run_cli_subprocess("search", "import", str(FIX / "embase.ris"), "--round", "2027", "--database",
+                           "Web of Science", "--searched-on", "2027-01-10", "--data-dir", str(data))
+    assert r.returncode == 0, r.stderr
+    rec = records(data)
+    assert set(rec.loc[rec["round"] == "2027", "database"]) == {"pubmed", "web_of_science"}
+    assert "2027-web_of_science-0001" in set(rec["record_id"])
+    assert lr.validate(data) == []
+    # shown with the proper names
+    assert search.DATABASE_LABELS["web_of_science"] == "Web of Science"
+
+
+def _screen(data, rid, stage, decision, *extra):
+    return run_cli_subprocess("search", "screen", rid, "--stage", stage, "--decision", decision, *extra,
+                              "--reviewer", "TK", "--date", "2027-01-12", "--data-dir", str(data))
+
+
+def test_full_text_include_before_add_trial_awaits_extraction_then_add_trial_links_it(data, tmp_path):
+    """The order of the workflow page: screen at full text (include), then extract with add-trial."""
+    assert search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2027-01-10", data)["added"] == 3
+    assert _screen(data, "2027-pubmed-0003", "title_abstract", "include").returncode == 0
+    r = _screen(data, "2027-pubmed-0003", "full_text", "include", "--study-id", "doe2020")
+    assert r.returncode == 0, r.stderr
+    assert lr.validate(data) == []
+    review = lr.load_review(data)
+    reg = review.register.set_index("study_id")
+    assert reg.loc["doe2020", "status"] == "awaiting_extraction" and reg.loc["doe2020", "round"] == 2027
+    assert "doe2020" not in set(review.studies["study_id"])
+    f = flow_dicts(review)[2027]
+    assert f["new_studies_included"] == 1 and f["studies_awaiting_extraction"] == 1
+    assert f["new_studies_meta_analysis"] == 0
+    assert_adds_up(f)
+    from livingreview.update_status import checklist
+
+    items = checklist(data, notebooks=False)
+    assert any("without extracted data" in it.what and "doe2020" in it.details for it in items)
+
+    trial = tmp_path / "doe2020.yaml"
+    trial.write_text(trial_yaml("doe2020", "Doe J").replace("year: 2025", "year: 2020\n  added_in: 2027"),
+                     encoding="utf-8")
+    r = run_cli_subprocess("add-trial", str(trial), "--data-dir", str(data))
+    assert r.returncode == 0, r.stderr
+    review = lr.load_review(data)
+    reg = review.register.set_index("study_id")
+    assert reg.loc["doe2020", "status"] == "included"
+    assert reg.loc["doe2020", "design"] == "rct" and reg.loc["doe2020", "phase"] == "induction"
+    f = flow_dicts(review)[2027]
+    assert f["new_studies_included"] == 1 and "studies_awaiting_extraction" not in f
+    assert f["new_studies_meta_analysis"] == 1 and f["studies_other_methods"] == 0
+    assert_adds_up(f)
+    assert not any("without extracted data" in it.what for it in checklist(data, notebooks=False))
+
+
+def test_full_text_decisions_register_their_study(data):
+    search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2027-01-10", data)
+    for rid in ("2027-pubmed-0001", "2027-pubmed-0002"):
+        assert _screen(data, rid, "title_abstract", "include").returncode == 0
+    assert _screen(data, "2027-pubmed-0001", "full_text", "exclude", "--reason", "wrong_design",
+                   "--study-id", "liu2015").returncode == 1  # a study of the 2016 review is not in the register
+    r = _screen(data, "2027-pubmed-0002", "full_text", "awaiting_data", "--study-id", "other2024")
+    assert r.returncode == 0, r.stderr
+    reg = lr.load_review(data).register.set_index("study_id")
+    assert reg.loc["other2024", "status"] == "awaiting_data"
+    # a conflicting decision on a registered study is refused, naming the status
+    before = snapshot(data)
+    r = _screen(data, "2027-pubmed-0002", "full_text", "exclude", "--reason", "wrong_design", "--study-id", "other2024")
+    assert r.returncode == 1 and "has status 'awaiting_data'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert snapshot(data) == before
+
+
+def test_update_status_is_one_checklist_ready_when_nothing_is_left(data):
+    r = run_cli_subprocess("update", "status", "--data-dir", str(data))
+    assert r.returncode == 0 and "ready to commit" in r.stdout, r.stdout + r.stderr
+    search.import_export(FIX / "pubmed.nbib", 2027, "PubMed", "2027-01-10", data)
+    r = run_cli_subprocess("update", "status", "--data-dir", str(data))
+    assert r.returncode == 1 and "3 record(s) to screen" in r.stdout and "2027-pubmed-0002" in r.stdout
+    assert "livingreview search screen" in r.stdout and "not ready: 1 item(s) left" in r.stdout
+
+
+def test_register_rules_of_a_trial_awaiting_extraction(data):
+    path = data / "update_register.csv"
+    text = path.read_text(encoding="utf-8")
+    # jcn2017 is in studies.csv: it cannot be awaiting extraction
+    path.write_text(text.replace(",rct,induction,included,", ",rct,induction,awaiting_extraction,", 1), encoding="utf-8")
+    problems = [str(p) for p in lr.validate(data)]
+    assert any("'jcn2017' is in studies.csv: its status is 'included'" in p for p in problems), problems
+    # an included trial gives its design and phase
+    path.write_text(text.replace(",rct,induction,included,", ",,induction,included,", 1), encoding="utf-8")
+    problems = [str(p) for p in lr.validate(data)]
+    assert any("update_register.csv:2: column 'design': required for an included trial" in p for p in problems), problems

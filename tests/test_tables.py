@@ -1,5 +1,6 @@
 """The single table style (livingreview.tables.style): labels, numbers, footnotes, layout."""
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,9 +11,13 @@ from livingreview import coverage, pools, reproduction, tables
 from livingreview.tables import MACHINE_NAME
 
 
+FIXTURE = Path(__file__).parent / "fixtures" / "review"
+
+
 @pytest.fixture(scope="module")
 def review():
-    return lr.load_review()
+    """The frozen fixture review (tests/fixtures/review/): the literal values below stay true after an update."""
+    return lr.load_review(FIXTURE)
 
 
 def cells(t):

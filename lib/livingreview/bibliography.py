@@ -20,6 +20,7 @@ _CITATION = re.compile(r"^(?P<journal>.+?) (?P<year>\d{4});(?P<volume>\d+)?(?:\(
 _KEY = re.compile(r"^[A-Za-z0-9_:-]+$")
 
 REGISTER_STATUS = {"included": "included in the living review",
+                   "awaiting_extraction": "included, awaiting extraction",
                    "awaiting_data": "eligible, awaiting data",
                    "ineligible": "not eligible"}
 

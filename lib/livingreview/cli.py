@@ -424,6 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .sequential_cli import register as register_sequential  # livingreview sequential boundaries|FILE
 
     register_sequential(sub)
+    from .grade_cli import register as register_grade  # livingreview grade show|judge|confirm, update status
+
+    register_grade(sub)
     return parser
 
 

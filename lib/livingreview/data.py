@@ -608,6 +608,15 @@ def _read_all(data_dir: Path, names=TABLES, overrides: dict[str, bytes] | None =
         included = reg.frame["status"] == "included"
         sub = Table(reg.name, reg.path, reg.frame[included], [ln for ln, ok in zip(reg.lines, included) if ok])
         check_foreign_key(sub, ["study_id"], study_ids, "studies.csv (status 'included')", problems)
+        shown = _display_path(reg.path)
+        for i, r in enumerate(reg.frame.itertuples(index=False)):
+            if r.status == "included":  # add-trial fills them from the study; screening may leave them empty
+                for col in ("design", "phase"):
+                    if col in reg.frame.columns and pd.isna(getattr(r, col)):
+                        problems.append(Problem(shown, reg.lines[i], col, "required for an included trial"))
+            elif r.status == "awaiting_extraction" and r.study_id in study_ids:
+                problems.append(Problem(shown, reg.lines[i], "status", f"'{r.study_id}' is in studies.csv: its "
+                                        "status is 'included' (add-trial sets it)"))
     amb = tables["ambiguous_counts"]
     if amb and outcomes:
         _check_ambiguous(amb, outcomes, problems)
@@ -683,10 +692,12 @@ def check_search_tables(records, screening, searches, studies, register, problem
         if pd.notna(r.study_id) and r.stage != "full_text":
             problems.append(Problem(shown, line, "study_id", "names a study only at the full_text stage"))
         if r.stage == "full_text" and pd.notna(r.study_id) and pd.notna(r.decision):
-            if r.decision == "include" and study_ids is not None and r.study_id not in study_ids:
-                problems.append(Problem(shown, line, "study_id", f"included study '{r.study_id}' is not in studies.csv"))
+            waiting = reg is not None and r.study_id in reg.index and reg.loc[r.study_id, "status"] == "awaiting_extraction"
+            if r.decision == "include" and study_ids is not None and r.study_id not in study_ids and not waiting:
+                problems.append(Problem(shown, line, "study_id", f"included study '{r.study_id}' is not in studies.csv "
+                                        "(nor registered as 'awaiting_extraction')"))
             if reg is not None:
-                want = STATUS_OF_DECISION.get(r.decision)
+                want = "awaiting_extraction" if waiting and r.decision == "include" else STATUS_OF_DECISION.get(r.decision)
                 if r.study_id not in reg.index:
                     problems.append(Problem(shown, line, "study_id",
                                             f"'{r.study_id}' is not in update_register.csv (status '{want}' expected)"))

@@ -47,7 +47,7 @@ def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.Da
     labels = review.vocabulary.set_index("outcome")
     kinds = labels["kind"]
     rows = []
-    for outcome, g in review.grade.groupby("outcome", sort=False):
+    for outcome, g in overall_judgements(review.grade).groupby("outcome", sort=False):
         analysis = kinds[outcome]
         p = pooled[(pooled["analysis"] == analysis) & (pooled["outcome"] == outcome)
                    & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
@@ -130,24 +130,56 @@ def _published_only(review, pooled: pd.DataFrame, judged: set) -> list[dict]:
     return out
 
 
+def overall_judgements(judgements: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``data/grade.csv`` that judge an outcome's overall pool (population ``all``)."""
+    if "population" not in judgements.columns:
+        return judgements
+    return judgements[judgements["population"].fillna("all") == "all"]
+
+
+def todays_pool(review, pooled: pd.DataFrame, outcome: str, population: str = "all") -> tuple[int | None, int]:
+    """(edition, k) of today's pool of an outcome: the latest edition and its trials with counts."""
+    from .pools import pool_row
+
+    latest = int(review.studies["added_in"].max()) if review.studies is not None else None
+    r = pool_row(pooled, review.kind[outcome], outcome, population)
+    return latest, 0 if r is None else int(r["k"])
+
+
+def judgement_status(review, pooled: pd.DataFrame) -> pd.DataFrame:
+    """One row per judged pool (outcome, population): the edition and k it was judged for, today's
+    edition and k, ``current`` (True when they agree), reviewer and date, and the total downgrade."""
+    g = review.grade.copy()
+    if "population" not in g.columns:
+        g["population"] = "all"
+    g["population"] = g["population"].fillna("all")
+    rows = []
+    for (outcome, population), j in g.groupby(["outcome", "population"], sort=False):
+        ed_now, k_now = todays_pool(review, pooled, outcome, population)
+        for (ed, k), jj in j.groupby(["edition", "k"], sort=False):
+            who = sorted(set(jj["reviewer"].dropna())) if "reviewer" in jj else []
+            when = sorted(set(jj["judged_on"].dropna().astype(str))) if "judged_on" in jj else []
+            rows.append({"outcome": outcome, "population": population, "edition": int(ed), "k": int(k),
+                         "edition_now": ed_now, "k_now": k_now,
+                         "current": int(k) == k_now and (ed_now is None or int(ed) == ed_now),
+                         "domains": len(jj), "downgrade": int(jj["downgrade"].sum()),
+                         "reviewer": ", ".join(who), "judged_on": ", ".join(when)})
+    return pd.DataFrame(rows, columns=["outcome", "population", "edition", "k", "edition_now", "k_now", "current",
+                                       "domains", "downgrade", "reviewer", "judged_on"])
+
+
 def judgements_out_of_date(review, pooled: pd.DataFrame) -> list[str]:
     """Outcomes whose GRADE judgement was made for another pool than today's (edition or k changed).
 
     Each row of ``data/grade.csv`` records the edition and the number of trials with counts (k) of
-    the overall pool it judged; when an update changes either, the judgement must be made again.
+    the pool it judged (overall, or one regimen: ``population``); when an update changes either, the
+    judgement must be made again (``livingreview grade judge``) or, after looking at today's pool,
+    carried to it (``livingreview grade confirm``).
     """
-    from .pools import pool_row
-
-    stale = []
-    latest = int(review.studies["added_in"].max()) if review.studies is not None else None
-    for outcome, g in review.grade.groupby("outcome", sort=False):
-        r = pool_row(pooled, review.kind[outcome], outcome)
-        k_now = 0 if r is None else int(r["k"])
-        for (ed, k) in set(zip(g["edition"], g["k"])):
-            if int(k) != k_now or (latest is not None and int(ed) != latest):
-                stale.append(f"{outcome}: judged for edition {int(ed)} with k = {int(k)}; the pool now has "
-                             f"k = {k_now} (edition {latest})")
-    return stale
+    st = judgement_status(review, pooled)
+    return [f"{r.outcome}{'' if r.population == 'all' else f' ({r.population})'}: judged for edition {r.edition} "
+            f"with k = {r.k}; the pool now has k = {r.k_now} (edition {r.edition_now})"
+            for r in st.itertuples() if not r.current]
 
 
 def sentence(sof: pd.DataFrame) -> str:

@@ -62,6 +62,7 @@ For every round with records, with ``R`` the records of the round, ``D`` those w
     studies_awaiting_data       = |FT awaiting_data|
     studies_other_methods       = studies.csv rows added in the round that no full-text include names
     new_studies_included        = |FT include| + studies_other_methods
+    studies_awaiting_extraction = full-text includes not yet in studies.csv (before add-trial; only when > 0)
     new_studies_meta_analysis   = included studies of the round with at least one count in outcomes.csv
 
 so that identified - duplicates = screened (+ awaiting), screened - excluded = assessed (+ awaiting),
@@ -99,6 +100,22 @@ SCREENING_COLUMNS = ["record_id", "stage", "decision", "reason", "study_id", "re
 DATABASE_LABELS = {"pubmed": "PubMed", "embase": "Embase", "web_of_science": "Web of Science",
                    "cochrane": "Cochrane", "cochrane_central": "CENTRAL",
                    "targeted_scan": "targeted scan of abstracts, not a full search"}
+
+#: Other spellings users type for a database (normalised as by :func:`normalise_database`).
+DATABASE_ALIASES = {"medline": "pubmed", "central": "cochrane_central", "cochrane_library": "cochrane",
+                    "wos": "web_of_science", "webofscience": "web_of_science"}
+
+
+def normalise_database(name: str) -> str:
+    """The stored code of a database name as a user writes it: case-insensitive, spaces and hyphens
+    as underscores ("PubMed" -> ``pubmed``, "Web of Science" -> ``web_of_science``, "CENTRAL" ->
+    ``cochrane_central``); the proper names of :data:`DATABASE_LABELS` are accepted too. Anything
+    else is returned normalised and left to the caller's check of the code's pattern.
+    """
+    code = re.sub(r"[\s\-]+", "_", str(name or "").strip()).lower()
+    by_label = {re.sub(r"[\s\-]+", "_", label).lower(): c for c, label in DATABASE_LABELS.items()}
+    return DATABASE_ALIASES.get(code) or by_label.get(code, code)
+
 
 FORMATS = {".nbib": "medline", ".txt": "medline", ".medline": "medline", ".ris": "ris"}
 
@@ -538,6 +555,7 @@ def import_export(path: Path | str, round: int, database: str, searched_on: str 
     from .transaction import data_transaction
 
     path = Path(path)
+    database = normalise_database(database)
     if not _DB.match(database or ""):
         raise ImportError_(f"--database: '{database}' must be lower case letters, digits and '_' (e.g. pubmed)")
     if not isinstance(round, int) or not 2016 <= round <= 9999:
@@ -684,13 +702,10 @@ def record_decision(record_id: str, stage: str, decision: str, reviewer: str, da
         if stage == "full_text" and not any(r["record_id"] == record_id and r["stage"] == "title_abstract"
                                             and r["decision"] == "include" for r in rows):
             raise ImportError_(f"record '{record_id}' has no title/abstract include: screen it first")
+        register = None
         if study_id and stage == "full_text":
-            reg = {r["study_id"]: r["status"] for r in _rows(tx, "update_register.csv", ["study_id", "status"])}
-            want = STATUS_OF_DECISION[decision]
-            if reg.get(study_id) != want:
-                raise ImportError_(f"update_register.csv: '{study_id}' "
-                                   + (f"has status '{reg[study_id]}'" if study_id in reg else "is not registered")
-                                   + f"; a full-text '{decision}' needs status '{want}' (add-trial sets 'included')")
+            register = register_for_decision(tx, records[record_id], study_id, decision, reason, reviewer, date,
+                                             note)
         elif study_id:
             raise ImportError_("--study-id names a study only at the full_text stage")
         new = {"record_id": record_id, "stage": stage, "decision": decision, "reason": reason or "",
@@ -703,9 +718,57 @@ def record_decision(record_id: str, stage: str, decision: str, reviewer: str, da
         if not replaced:
             rows.append(new)
         staged = {SCREENING: _csv_bytes(rows, SCREENING_COLUMNS)}
+        if register is not None:  # a study registered by this decision: validated with the screening
+            staged[REGISTER] = register
         _validate_staged(data_dir, staged)
-        tx.write(SCREENING, staged[SCREENING])
-    return {"replaced": replaced, **new}
+        for rel, content in staged.items():
+            tx.write(rel, content)
+    return {"replaced": replaced, "registered": register is not None, **new}
+
+
+REGISTER = "update_register.csv"
+#: Register status that a full-text decision gives a study it registers (an include before
+#: ``add-trial`` is "included, awaiting extraction"; ``add-trial`` then sets ``included``).
+STATUS_WHEN_REGISTERED = {"include": "awaiting_extraction", "awaiting_data": "awaiting_data", "exclude": "ineligible"}
+
+
+def register_for_decision(tx, record: dict, study_id: str, decision: str, reason: str | None, reviewer: str,
+                          date: str, note: str | None) -> bytes | None:
+    """The new ``update_register.csv`` bytes when a full-text decision registers its study, else None.
+
+    A study already registered must have the status the decision implies (a full-text include is
+    also allowed for a study "included, awaiting extraction"). A study not yet registered gets a row
+    from its search record (round, first author, year, title, journal, DOI; design and phase are
+    filled by ``add-trial`` from the study it adds) with :data:`STATUS_WHEN_REGISTERED`.
+    Raises :class:`ImportError_` when the decision conflicts with the register.
+    """
+    content = tx.read_bytes(REGISTER)
+    cols = next(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    reg = _read_csv_bytes(content, cols)
+    status = {r["study_id"]: r["status"] for r in reg}
+    want = STATUS_OF_DECISION[decision]
+    if study_id in status:
+        if status[study_id] == want or (decision == "include" and status[study_id] == "awaiting_extraction"):
+            return None
+        hint = ("; when its data are available, add it with `livingreview add-trial` (that sets 'included' and "
+                "its full-text decision to include)" if decision == "include" else "")
+        raise ImportError_(f"{REGISTER}: '{study_id}' has status '{status[study_id]}'; a full-text '{decision}' "
+                           f"needs status '{want}' or a study not yet registered{hint}")
+    year = _s(record.get("year"))
+    if not (year.isdigit() and int(year) >= 2016):
+        raise ImportError_(f"record '{record['record_id']}' has no publication year of 2016 or later "
+                           f"('{year}'); {REGISTER} registers trials published after the 2016 review")
+    why = {"include": f"Included at full text on {date} ({reviewer}); awaiting extraction with add-trial.",
+           "awaiting_data": f"Eligible at full text on {date} ({reviewer}); awaiting data.",
+           "exclude": f"Not eligible at full text on {date} ({reviewer}): {EXCLUSION_REASONS.get(reason, reason)}."}
+    row = {"study_id": study_id, "round": record["round"],
+           "first_author": _s(record.get("first_author")) or "not in the search record", "year": year,
+           "title": _s(record.get("title")), "journal": _s(record.get("journal")), "doi": _s(record.get("doi")),
+           "status": STATUS_WHEN_REGISTERED[decision],
+           "reason": " ".join(x for x in (why[decision], _s(note)) if x),
+           "source": f"Search record {record['record_id']} ({DATABASE_LABELS.get(record['database'], record['database'])}, "
+                     f"searched on {record['searched_on']})"}
+    return _csv_bytes(reg + [row], cols)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -774,6 +837,8 @@ def prisma_flow(review, round: int | None = None) -> pd.DataFrame:
         add("studies_other_methods", len(other))
         included = via_search | other
         add("new_studies_included", len(included))
+        if studies is not None and via_search - set(studies["study_id"]):  # included, awaiting extraction
+            add("studies_awaiting_extraction", len(via_search - set(studies["study_id"])))
         if outcomes is not None:
             usable = set(outcomes.loc[outcomes["tac_events"].notna() & outcomes["ctl_events"].notna(), "study_id"])
             add("new_studies_meta_analysis", len(included & usable))
@@ -864,6 +929,9 @@ def register_for_added_trial(data_dir: Path | str, study_row: dict, today: dt.da
     if hit:
         hit[0]["status"] = "included"
         hit[0]["reason"] = f"{hit[0]['reason']} {reason}".strip()
+        for c in ("first_author", "design", "phase"):  # a study registered by its full-text decision
+            if c in hit[0] and (not hit[0][c] or hit[0][c] == "not in the search record") and study_row.get(c):
+                hit[0][c] = study_row[c]
     else:
         reg.append({"study_id": sid, "round": study_row["added_in"], "first_author": study_row.get("first_author"),
                     "year": study_row.get("year"), "design": study_row.get("design"),

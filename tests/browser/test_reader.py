@@ -112,9 +112,21 @@ def test_landing_facts_follow_the_data(tmp_path):
     hit = (out["study_id"] == "mok2016") & (out["outcome"] == "complete_response")
     out.loc[hit, "tac_events"] = "36"  # was 46 of 74 (a duo-therapy trial: the duo statement must change)
     out.to_csv(data / "outcomes.csv", index=False, lineterminator="\n")
-    after = facts.facts_landing(lr.load_review(data))
-    changed = {k for k in before if before[k] != after.get(k)}
-    assert changed, "the landing page's facts did not change when a count changed"
+    changed_review = lr.load_review(data)
+    after = facts.facts_landing(changed_review)
+    from livingreview.data import data_version
+
+    version = data_version(data)
+    # the data version (in the citation) changes with any edit: only the other values count
+    changed = {k for k in before if before[k] != after.get(k) and version not in str(after.get(k))}
+    assert changed, "the landing page's facts did not change when a count changed (only the data version did)"
+    from livingreview import pools
+    from livingreview.fmt import fmt_rr
+
+    duo = pools.pool_row(pools.pooled_estimates(changed_review), "efficacy", "complete_response", "duo")
+    new_rr = fmt_rr(duo["rr"], duo["ci_low"], duo["ci_high"])
+    assert any(new_rr in str(after[k]) for k in changed), (
+        f"the duo complete-response estimate {new_rr} of the changed data is not on the landing page")
 
 
 @pytest.mark.parametrize("name, fragment", SCREENSHOTS.items())
@@ -125,5 +137,14 @@ def test_screenshots(browser, site_url, name, fragment, viewport):
         pytest.skip(f"no page whose name contains {fragment!r} yet")
     page, _ = open_page(browser, f"{site_url}/{pages[0]}", viewport=viewport)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{viewport['width']}.png"), full_page=True)
+    shot = ARTIFACTS / f"{name}-{viewport['width']}.png"
+    shot.unlink(missing_ok=True)
+    heading = page.locator("article h1").first.inner_text() if page.locator("article h1").count() else ""
+    page.screenshot(path=str(shot), full_page=True)
+    size = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     page.close()
+    assert heading.strip(), f"{pages[0]}: no page heading rendered"
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", f"{shot.name} is not a PNG"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width >= viewport["width"] and height >= min(size[1], viewport["height"]) > 0, (shot.name, width, height)
