@@ -141,12 +141,12 @@ def test_confirm_carries_a_judgement_to_todays_pool(data_copy):
     r = _lr(data_copy, "grade", "show")
     assert r.returncode == 0 and "total_response (all): judged for edition 2026, k = 2" in r.stdout
     assert "OUT OF DATE" in r.stdout and "livingreview grade confirm total_response" in r.stdout
-    r = _lr(data_copy, "grade", "confirm", "total_response", "--reviewer", "TK", "--date", "2027-01-20")
+    r = _lr(data_copy, "grade", "confirm", "total_response", "--reviewer", "TK", "--date", "2026-11-20")
     assert r.returncode == 0, r.stderr
     assert _stale(data_copy) == [] and lr.validate(data_copy) == []
     g = lr.load_review(data_copy).grade
     t = g[g["outcome"] == "total_response"]
-    assert set(t["k"]) == {1} and set(t["reviewer"]) == {"TK"} and set(t["judged_on"].astype(str)) == {"2027-01-20"}
+    assert set(t["k"]) == {1} and set(t["reviewer"]) == {"TK"} and set(t["judged_on"].astype(str)) == {"2026-11-20"}
     other = g[g["outcome"] == "complete_response"]
     assert set(other["reviewer"]) == {"review-team"}  # other judgements untouched
     before = snapshot_dir(data_copy)

@@ -11,6 +11,7 @@ The clone runs its own package (``PYTHONPATH=<clone>/lib``) with this checkout's
 (``<clone>/.venv`` is a symbolic link to it; ``make -o .venv/.installed`` never reinstalls), so nothing
 of the working tree is touched. Each phase prints its time (``pytest -s`` shows them).
 """
+import datetime as dt
 import os
 import re
 import subprocess
@@ -23,7 +24,9 @@ import pytest
 from livingreview.data import ROOT
 
 BIN = Path(sys.executable).parent
-ROUND = 2027
+#: A round after every committed one (named for the edition it feeds); the search is run today.
+ROUND = dt.date.today().year + 1
+TODAY = dt.date.today().isoformat()
 STUDY = "endtoend2026"
 
 EXPORT = """PMID- 39999991
@@ -131,16 +134,16 @@ def test_a_living_update_ends_green(tmp_path):
     t = time.monotonic()
     export = clone.path / "data" / "search" / "exports" / f"{ROUND}-pubmed.nbib"
     export.write_text(EXPORT, encoding="utf-8")
-    clone.lr("search", "import", export, "--round", ROUND, "--database", "PubMed", "--searched-on", f"{ROUND}-01-10")
+    clone.lr("search", "import", export, "--round", ROUND, "--database", "PubMed", "--searched-on", TODAY)
     rid = f"{ROUND}-pubmed-0001"
     status = clone.lr("update", "status", ok=False)
     assert status.returncode == 1 and "record(s) to screen" in status.stdout and rid in status.stdout
 
     # 2. screen at both stages; the full-text include comes before extraction
     clone.lr("search", "screen", rid, "--stage", "title_abstract", "--decision", "include", "--reviewer", "E2E",
-             "--date", f"{ROUND}-01-11")
+             "--date", TODAY)
     clone.lr("search", "screen", rid, "--stage", "full_text", "--decision", "include", "--study-id", STUDY,
-             "--reviewer", "E2E", "--date", f"{ROUND}-01-12")
+             "--reviewer", "E2E", "--date", TODAY)
     status = clone.lr("update", "status", ok=False)
     assert status.returncode == 1 and "without extracted data" in status.stdout and STUDY in status.stdout
     flow = clone.lr("search", "flow", "--round", ROUND).stdout
@@ -172,7 +175,7 @@ def test_a_living_update_ends_green(tmp_path):
     stale = re.findall(r"`livingreview grade confirm (\S+) --reviewer WHO`", status.stdout)
     assert "complete_response" in stale
     for outcome in stale:
-        clone.lr("grade", "confirm", outcome, "--reviewer", "E2E", "--date", f"{ROUND}-01-20")
+        clone.lr("grade", "confirm", outcome, "--reviewer", "E2E", "--date", TODAY)
     status = clone.lr("update", "status", ok=False)
     assert status.returncode == 1 and "stale notebook" in status.stdout and "out of date" not in status.stdout
     clone.phase("update status, grade show, grade confirm", t)

@@ -264,10 +264,10 @@ def test_database_names_as_users_write_them(typed, code):
 
 def test_import_takes_the_database_name_as_written_and_stores_the_code(data):
     r = run_cli_subprocess("search", "import", str(FIX / "pubmed.nbib"), "--round", "2027", "--database", "PubMed",
-                           "--searched-on", "2027-01-10", "--data-dir", str(data))
+                           "--searched-on", "2026-11-10", "--data-dir", str(data))
     assert r.returncode == 0, r.stderr
     r = run_cli_subprocess("search", "import", str(FIX / "embase.ris"), "--round", "2027", "--database",
-                           "Web of Science", "--searched-on", "2027-01-10", "--data-dir", str(data))
+                           "Web of Science", "--searched-on", "2026-11-10", "--data-dir", str(data))
     assert r.returncode == 0, r.stderr
     rec = records(data)
     assert set(rec.loc[rec["round"] == "2027", "database"]) == {"pubmed", "web_of_science"}
@@ -279,12 +279,12 @@ def test_import_takes_the_database_name_as_written_and_stores_the_code(data):
 
 def _screen(data, rid, stage, decision, *extra):
     return run_cli_subprocess("search", "screen", rid, "--stage", stage, "--decision", decision, *extra,
-                              "--reviewer", "TK", "--date", "2027-01-12", "--data-dir", str(data))
+                              "--reviewer", "TK", "--date", "2026-11-12", "--data-dir", str(data))
 
 
 def test_full_text_include_before_add_trial_awaits_extraction_then_add_trial_links_it(data, tmp_path):
     """The order of the workflow page: screen at full text (include), then extract with add-trial."""
-    assert search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2027-01-10", data)["added"] == 3
+    assert search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2026-11-10", data)["added"] == 3
     assert _screen(data, "2027-pubmed-0003", "title_abstract", "include").returncode == 0
     r = _screen(data, "2027-pubmed-0003", "full_text", "include", "--study-id", "doe2020")
     assert r.returncode == 0, r.stderr
@@ -319,7 +319,7 @@ def test_full_text_include_before_add_trial_awaits_extraction_then_add_trial_lin
 
 
 def test_full_text_decisions_register_their_study(data):
-    search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2027-01-10", data)
+    search.import_export(FIX / "pubmed.nbib", 2027, "pubmed", "2026-11-10", data)
     for rid in ("2027-pubmed-0001", "2027-pubmed-0002"):
         assert _screen(data, rid, "title_abstract", "include").returncode == 0
     assert _screen(data, "2027-pubmed-0001", "full_text", "exclude", "--reason", "wrong_design",
@@ -338,7 +338,7 @@ def test_full_text_decisions_register_their_study(data):
 def test_update_status_is_one_checklist_ready_when_nothing_is_left(data):
     r = run_cli_subprocess("update", "status", "--data-dir", str(data))
     assert r.returncode == 0 and "ready to commit" in r.stdout, r.stdout + r.stderr
-    search.import_export(FIX / "pubmed.nbib", 2027, "PubMed", "2027-01-10", data)
+    search.import_export(FIX / "pubmed.nbib", 2027, "PubMed", "2026-11-10", data)
     r = run_cli_subprocess("update", "status", "--data-dir", str(data))
     assert r.returncode == 1 and "3 record(s) to screen" in r.stdout and "2027-pubmed-0002" in r.stdout
     assert "livingreview search screen" in r.stdout and "not ready: 1 item(s) left" in r.stdout
