@@ -64,7 +64,7 @@ def test_landing_page_shows_the_answer(browser, site_url):
     from livingreview.fmt import fmt_rr
 
     review = lr.load_review()
-    f = facts.facts_landing(review)
+    f = facts.facts_summary(review)
     page, _ = open_page(browser, f"{site_url}/index.html")
     page.wait_for_url("**/book/intro.html")
     page.wait_for_selector(".lr-answer")
