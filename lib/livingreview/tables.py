@@ -378,13 +378,29 @@ def statsmodels_check(review, analyses=("efficacy", "safety")) -> pd.DataFrame:
             chk = mh.statsmodels_check(rows, ["outcome", "subgroup"])
         parts.append(chk.assign(analysis=a))
     chk = pd.concat(parts, ignore_index=True)
+    from . import evidence
+
+    ev = evidence.build(review).set_index("estimate_id")
+    ours_dl = [ev["rr"].get(evidence.estimate_id(a, o, s, evidence.LIVING, "DL-z"), np.nan)
+               for a, o, s in zip(chk["analysis"], chk["outcome"], chk["subgroup"])]
+    negative = chk["sm_tau2"] < 0
+    # a negative τ² is truncated at 0 before the comparison: DerSimonian–Laird is then the inverse-variance mean
+    sm_dl = np.where(negative, chk["iv_fixed"], chk["dl_random"])
+    note = [f"statsmodels returned τ² = {fmt_num(t, 4)} (not truncated at 0) and a random-effects RR of "
+            f"{fmt_num(d, 4)}, which is not DerSimonian–Laird; shown after truncation at 0"
+            if neg else "" for t, d, neg in zip(chk["sm_tau2"], chk["dl_random"], negative)]
+    diff = np.abs(np.asarray(ours_dl, float) - sm_dl)
+    for i in np.flatnonzero(diff > 1e-6):
+        note[i] = (note[i] + "; " if note[i] else "") + "our DerSimonian–Laird estimate differs"
     return pd.DataFrame({
         "Analysis": chk["analysis"], "Outcome": chk["outcome"].map(review.outcome_labels),
         "Regimen": chk["subgroup"], "Trials": chk["k"],
         "Ours, MH": chk["ours_MH"], "Ours, MH-cc": chk["ours_MH_cc"],
         "statsmodels riskratio pooled": chk["statsmodels_MH"], "Difference (ours MH − statsmodels)": chk["abs_diff_MH"],
         "Inverse-variance fixed (combine effects)": chk["iv_fixed"],
-        "DerSimonian–Laird random (combine effects)": chk["dl_random"],
+        "DerSimonian–Laird random (combine effects, τ² truncated at 0)": sm_dl,
+        "Ours, DerSimonian–Laird": ours_dl,
+        "Note": note,
     })
 
 
