@@ -180,3 +180,9 @@ def test_knapp_hartung_subgroup_f_test_matches_metafor():
     assert t.loc["meta_regression_reml_knha", "q"] == pytest.approx(4.2463113165, rel=rel)
     assert t.loc["meta_regression_reml_knha", "p"] == pytest.approx(0.1314129950, rel=rel)
     assert t.loc["meta_regression_reml_knha", "df"] == 1
+
+
+def test_certainty_does_not_depend_on_the_tables_a_page_loaded():
+    full = evidence.build(lr.load_review())
+    part = evidence.build(lr.load_review(tables=["outcomes"]))
+    assert full["certainty"].equals(part["certainty"]) and full["published_rr"].equals(part["published_rr"])

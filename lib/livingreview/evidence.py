@@ -94,8 +94,27 @@ def _fingerprint(review: Review) -> int:
     return hash(tuple(parts))
 
 
+#: Tables the evidence table needs besides studies and outcomes (attribute of Review, table name).
+NEEDS = (("grade", "grade"), ("published", "published_estimates"), ("ambiguous", "ambiguous_counts"),
+         ("labels", "labels"))
+
+
+def _complete(review: Review) -> None:
+    """Load (validated) the tables the table needs that the caller did not load: the certainty of a row must
+    not depend on which tables a page happened to load."""
+    from .data import load_review
+
+    missing = [name for attr, name in NEEDS if getattr(review, attr) is None]
+    if missing:
+        extra = load_review(review.data_dir, tables=missing)
+        for attr, name in NEEDS:
+            if getattr(review, attr) is None:
+                setattr(review, attr, getattr(extra, attr))
+
+
 def build(review: Review) -> pd.DataFrame:
     """The evidence table of ``review`` (computed once per data load: cached on the Review object)."""
+    _complete(review)
     key = _fingerprint(review)
     cached = getattr(review, "_evidence_cache", None)
     if cached is not None and cached[0] == key:
@@ -127,7 +146,12 @@ def comparison(review: Review, population: str, comparators, regimens=()) -> str
                     seen.append(part.strip())
     shared = sorted(set(regimens))
     who = population if population != "all" or len(shared) != 1 else shared[0]
-    return f"{_population_label(review, who)} vs {' or '.join(seen) if seen else 'control'}"
+    suffix = " + steroids"
+    if len(seen) > 1 and all(x.endswith(suffix) for x in seen):  # 'IV cyclophosphamide or MMF, each + steroids'
+        control = " or ".join(x[: -len(suffix)] for x in seen) + ", each" + suffix
+    else:
+        control = " or ".join(seen) if seen else "control"
+    return f"{_population_label(review, who)} vs {control}"
 
 
 def _fixed(rows: pd.DataFrame, model: str) -> dict:

@@ -105,9 +105,9 @@ def _sensitivity_sentence(review, r) -> str:
     re = _row(review, r["analysis"], r["outcome"], r["population"], r["edition"], evidence.SENSITIVITY_MODEL)
     if re is None:
         return ""
-    text = f"Random effects (REML, modified Knapp–Hartung; sensitivity analysis): {rr_text(re)}."
-    if re["t1_interval"]:
-        text += " With two trials this interval rests on t with 1 degree of freedom and is uninformative."
+    text = f"Sensitivity analysis, random effects (REML, modified Knapp–Hartung): {rr_text(re)}"
+    text += ("; from two trials this interval rests on t with 1 degree of freedom and is uninformative."
+             if re["t1_interval"] else ".")
     dis = disagreement((r["rr"], r["ci_low"], r["ci_high"]), (re["rr"], re["ci_low"], re["ci_high"]), False)
     return text + (" " + dis if dis else "")
 
@@ -126,7 +126,9 @@ def plain_language(review, analysis: str, outcome: str, population: str = "all",
                 "counts in our data.")
     effect = direction(r["ci_low"], r["ci_high"])
     phrase = rr_phrase(r["rr"], r["ci_low"], r["ci_high"])
-    who = "tacrolimus regimens" if population == "all" else _population(review, population)
+    one = _one_regimen_of(review, r) if population == "all" else None
+    who = ("tacrolimus regimens" if one is None else _population(review, one)) if population == "all" \
+        else _population(review, population)
     if effect == "unclear":
         verdict = (f"the data do not show a clear difference in {label} between {who} and "
                    f"control treatment ({phrase}, MH fixed effect)")
@@ -140,14 +142,22 @@ def plain_language(review, analysis: str, outcome: str, population: str = "all",
         sentence = (f"In the single trial with counts ({_names(review, r['trials'])}"
                     + (f", of {plural(n, 'trial')}" if n > 1 else "") + f"), {verdict}.")
     else:
-        sentence = f"Pooling {trials_text(r)} with counts ({fmt_int(r['participants'])} participants), {verdict}."
+        only = "" if one is None else f"; only {_population(review, one)} trials have counts"
+        sentence = f"Pooling {trials_text(r)} with counts ({fmt_int(r['participants'])} participants{only}), {verdict}."
     if k < n:
         sentence += " The trials without counts could change this estimate."
     extra = _sensitivity_sentence(review, r)
     return capital(sentence + (" " + extra if extra else ""))
 
 
-def coverage_text(review, analysis: str, edition: str = LIVING, outcomes=None) -> str:
+def _one_regimen_of(review, r) -> str | None:
+    """The one regimen whose trials hold every count of a row, or None (several, or no counts)."""
+    regimen = review.studies.set_index("study_id")["regimen"]
+    found = {regimen.get(t) for t in str(r["trials"]).split(";") if t}
+    return found.pop() if len(found) == 1 else None
+
+
+def coverage_text(review, analysis: str, edition: str = LIVING, outcomes=None, outcomes_label: str = "") -> str:
     """Coverage of one analysis from the evidence rows (primary, both regimens pooled), naming the edition.
 
     'Living review (today's trials): 2 of 36 trial-by-outcome counts are in our data, from 2 of 6 trials;
@@ -169,7 +179,7 @@ def coverage_text(review, analysis: str, edition: str = LIVING, outcomes=None) -
     labels = _study_labels(review)
     without = sorted(without, key=lambda t: labels.get(t, t))
     text = (f"In {which}, {have} of {cells} trial-by-outcome counts "
-            f"({plural(len(p), 'outcome')}) {'is' if have == 1 else 'are'} in our data, from {len(with_counts)} of {plural(len(all_trials), 'trial')}")
+            f"({plural(len(p), outcomes_label or 'outcome', outcomes_label or None)}) {'is' if have == 1 else 'are'} in our data, from {len(with_counts)} of {plural(len(all_trials), 'trial')}")
     if without:
         text += f"; {_names(review, without)} {'has' if len(without) == 1 else 'have'} none"
     return text + "."
@@ -238,12 +248,17 @@ def headline_table(review) -> pd.DataFrame:
     the review's estimates stand beside ours from the same trials in :func:`what_changed_frame`.
     """
     flags = subgroup_flags(review)
-    rows = []
+    rows, missing = [], []
     for oc in EFFICACY:
         for sub in ("triple", "duo", "all"):
             r = _row(review, "efficacy", oc, sub)
             if r is None:
                 continue
+            if int(r["k_reported"]) == 0:
+                missing.append(f"{_population(review, sub)}: {review.label(oc).lower()}")
+                continue
+            if sub == "all" and _one_regimen_of(review, r) is not None:
+                continue  # the same trials as that regimen's row: one estimate, shown once
             re = _row(review, "efficacy", oc, sub, model=evidence.SENSITIVITY_MODEL)
             comp = r["comparison"] + (" ⚠" if sub == "all" and flags.get(oc, 1.0) < SUBGROUP_ALPHA else "")
             re_text = "–" if re is None else rr_text(re) + (" (two trials: uninformative)" if re["t1_interval"] else "")
@@ -252,7 +267,9 @@ def headline_table(review) -> pd.DataFrame:
                          "Trials with counts": f"{int(r['k_reported'])} of {int(r['k_trials'])}",
                          "Random effects, sensitivity": re_text,
                          "Certainty": certainty_text(r)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["no_counts"] = missing
+    return out
 
 
 def what_changed_frame(review, analysis: str = "efficacy", outcomes=EFFICACY) -> pd.DataFrame:
@@ -391,11 +408,14 @@ def facts_summary(review) -> dict:
                   "review's model; the random-effects model (REML, modified Knapp–Hartung) is its sensitivity "
                   "analysis. Certainty is shown only for a row that was judged. The review's published estimates "
                   "stand beside ours from the same 2016 trials on the summary-of-findings and reproduction pages.")
+    none = head.attrs.get("no_counts", [])
+    if none:
+        model_note += " No trial with counts yet for " + "; ".join(none) + "."
     table = tables.show(head, "Renal response at 6 months: the living review's pooled risk ratios by regimen",
                         "headline", review=review, notes=[model_note] + ([flag] if flag else []))
     labels = review.outcome_labels
     return {
-        "answer_md": "**In short.** " + html.escape(" ".join(answer), quote=False),
+        "answer_md": "\n\n".join(html.escape(a, quote=False) for a in answer),
         "flag_md": html.escape(flag, quote=False),
         "harms_md": "**Harms.** " + html.escape(harms.removeprefix("**Harms.** "), quote=False),
         "certainty_md": html.escape(grade.sentence(sof, labels), quote=False),
@@ -476,7 +496,8 @@ def facts_discussion(review) -> dict:
         "subgroup_complete": subgroup_sentence(review, "efficacy", "complete_response"),
         "heaviest_complete": heaviest_trial(review, "complete_response"),
         "heaviest_total": heaviest_trial(review, "total_response"),
-        "coverage__safety.2016": coverage_text(review, "safety", "2016", outcomes=review_safety),
+        "coverage__safety.2016": coverage_text(review, "safety", "2016", outcomes=review_safety,
+                                               outcomes_label="safety outcomes the review pooled"),
         "certainty_sentence": grade.sentence(sof, review.outcome_labels),
         "n_trials": str(len(tr)),
         "n_trials_with_counts": str(len(with_counts)),
