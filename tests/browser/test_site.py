@@ -116,3 +116,36 @@ def test_phone_width(browser, site_url):
     assert overflow <= 1, f"page is {overflow}px wider than a 390 px screen"
     assert not errors
     page.close()
+
+
+def _table_rows(page, selector):
+    return page.eval_on_selector_all(f"{selector} tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))"), \
+        page.eval_on_selector_all(f"{selector} thead th", "hs => hs.map(h => h.innerText.trim())")
+
+
+def test_no_certainty_where_no_counts_or_no_judgement(browser, site_url):
+    """Landing table and summary of findings: a certainty word or glyph only in a row with counts and a judgement
+    for that very row (evidence.csv's certainty); rows without counts read 'not rated'."""
+    import livingreview as lr
+    from livingreview import grade
+
+    review = lr.load_review()
+    sof = grade.summary_of_findings(review)
+    page, _ = open_page(browser, f"{site_url}/notebooks/00-summary-of-findings.html")
+    rows, heads = _table_rows(page, "#lr-table-sof")
+    c, n = heads.index("Certainty"), heads.index("№ participants (studies)")
+    assert len(rows) == len(sof)
+    for cells, r in zip(rows, sof.itertuples()):
+        glyph = any(s in cells[c] for s in grade.SYMBOLS.values())
+        assert glyph == bool(r.certainty), (cells, r.estimate_id)
+        if "no trial with counts" in cells[n]:
+            assert cells[c] == "not rated"
+    page.close()
+    page, _ = open_page(browser, f"{site_url}/book/intro.html")
+    page.wait_for_selector(".lr-answer")
+    rows, heads = _table_rows(page, "#lr-table-headline")
+    c, k = heads.index("Certainty"), heads.index("Trials with counts")
+    for cells in rows:
+        if cells[k].startswith("0 of"):
+            assert cells[c].lower().startswith("not rated"), cells
+    page.close()
