@@ -266,5 +266,6 @@ def review_and_living_paragraph(review: Review) -> str:
     if f.get("trials_awaiting_data"):
         text += (f"{_n(f['trials_awaiting_data'], 'further trial', 'further trials').capitalize()} "
                  f"({f['trials_awaiting_data_names']}) "
-                 f"{'is' if f['trials_awaiting_data'] == 1 else 'are'} eligible but awaiting data.")
+                 f"{'awaits' if f['trials_awaiting_data'] == 1 else 'await'} data; the update register gives each "
+                 "one's status and what is missing.")
     return text.strip()
