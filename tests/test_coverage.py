@@ -130,24 +130,37 @@ def _all_facts(review) -> dict[str, str]:
             for key, value in getattr(facts, name)(review).items()}
 
 
-def test_every_coverage_figure_comes_from_the_grid(review, monkeypatch):
-    """Empty the grid (every cell missing) while the pools keep their counts: every coverage figure in
-    every page's glued facts must drop to zero. A figure computed anywhere else would not."""
-    real = coverage.coverage_cells
+def test_every_coverage_figure_comes_from_the_evidence_rows(review, monkeypatch):
+    """Empty the evidence table's coverage (no trial with counts) and the grid, while the pools keep their
+    numbers: every coverage figure in every page's glued facts must drop to zero. A figure computed
+    anywhere else would not."""
+    from livingreview import evidence
+
+    real, real_build = coverage.coverage_cells, evidence.build
 
     def nothing_available(*args, **kwargs):
         cells = real(*args, **kwargs)
         return cells.assign(has_counts=False, provenance="missing", mark=coverage.SYMBOLS["missing"])
 
+    def no_counts(rv):
+        t = real_build(rv).copy()
+        t["trials_without_counts"] = [";".join(x for x in f"{a};{b}".split(";") if x)
+                                      for a, b in zip(t["trials"], t["trials_without_counts"])]
+        t["trials"] = ""
+        t["k_reported"] = 0
+        return t
+
     before = _all_facts(review)
     monkeypatch.setattr(coverage, "coverage_cells", nothing_available)
+    monkeypatch.setattr(evidence, "build", no_counts)
     after = _all_facts(review)
     quoted = {k: COVERAGE_FIGURE.findall(v) for k, v in before.items() if COVERAGE_FIGURE.search(v)}
     assert len(quoted) >= 10, quoted  # the efficacy, safety, discussion and landing pages quote coverage
     nonzero = {k: m for k, m in quoted.items()
                if any(x not in ("0", "none", "") for pair in COVERAGE_FIGURE.findall(after[k]) for x in pair)}
-    assert not nonzero, f"coverage figures not taken from coverage.coverage_cells: {nonzero}"
-    assert after["facts_discussion.complete_triple_k"] == "0" and after["facts_discussion.complete_duo_k"] == "0"
+    assert not nonzero, f"coverage figures not taken from the evidence table: {nonzero}"
+    assert after["facts_discussion.k__efficacy.complete_response.triple.living.MH-cc"] == "0"
+    assert after["facts_discussion.k__efficacy.complete_response.duo.living.MH-cc"] == "0"
     assert "Every trial" not in after["facts_summary.trials_and_pools_md"]
 
 
@@ -173,7 +186,7 @@ def test_sentence_can_go_on_after_the_coverage(review):
     assert s.endswith("no counts yet") and coverage.coverage_sentence(review, "safety").endswith(".")
     from livingreview import facts
 
-    assert not facts.facts_discussion(review)["coverage_safety_2016"].endswith(".")
+    assert facts.facts_discussion(review)["coverage__safety.2016"].startswith("In the 2016 review's trials")
 
 
 def test_one_count_available_is_singular(review):

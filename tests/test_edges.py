@@ -128,7 +128,7 @@ def test_subgroup_tests_random_effects():
     d = frame([10, 20, 5, 30, 40], [50, 60, 40, 80, 90], [5, 6, 10, 25, 20], [50, 60, 40, 80, 90],
               regimen=["duo", "duo", "triple", "triple", "triple"])
     t = sensitivity.subgroup_test_random(d)
-    assert list(t["test"]) == ["meta_regression_reml", "subgroup_q_random"]
+    assert list(t["test"]) == ["meta_regression_reml", "meta_regression_reml_knha", "subgroup_q_random"]
     assert ((t["p"] > 0) & (t["p"] < 1)).all() and (t["df"] == 1).all()
 
 

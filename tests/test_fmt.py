@@ -33,7 +33,6 @@ def test_counts_percentages_and_risks():
         fmt.fmt_int(2.5)
     assert fmt.fmt_pct(41.6) == "42%"
     assert fmt.fmt_i2(np.nan) == "–"
-    assert fmt.per_1000(0.4152) == "415"
     assert fmt.fmt_ci(1.2071, 1.5561) == "1.21 to 1.56"
     assert fmt.fmt_ci(math.inf, 2) == "–"
     assert fmt.fmt_events(np.nan, 42) == "–/42"

@@ -36,41 +36,56 @@ def test_every_judged_outcome_has_all_five_domains(data_dir):
     assert (counts == 5).all(), counts
 
 
-def test_summary_of_findings_risks():
-    """Literal values. Complete response, 5 induction trials with counts (data/outcomes.csv): control risk 331 per
-    1,000; fixed-effect I² 74% so the risks use REML + modified Knapp-Hartung, RR 1.61 (0.81 to 3.23):
-    metafor 3.8-1 ``rma(yi, vi, method="REML", test="knha")`` gives the same point estimate and, with the
-    variance factor ≥ 1, the interval (issue 11: "about 267 to 1,000" per 1,000). Partial response
-    (2 trials, I² 0): fixed-effect MH-cc RR 1.00 (0.78 to 1.28), control 378 per 1,000."""
-    review = lr.load_review(FIXTURE, tables=["outcomes", "grade"])
-    pooled = pools.pooled_estimates(review)
-    sof = grade.summary_of_findings(review, pooled).set_index("Outcome")
-    row = sof.loc["Complete renal response"]
-    assert row["№ participants (studies)"] == "665 (5 RCTs)"
-    assert row["Risk with control"] == "331 per 1,000"
-    assert row["Relative effect (95% CI)"] == "RR 1.61 (0.81 to 3.23) (random effects)"
-    assert row["Risk with TAC (95% CI)"] == "535 per 1,000 (267 to 1000)"
-    assert "random-effects model (REML" in row["Footnotes"]
-    part = sof.loc["Partial renal response"]
-    assert part["Relative effect (95% CI)"] == "RR 1.00 (0.78 to 1.28)"
-    assert part["Risk with TAC (95% CI)"] == "378 per 1,000 (294 to 486)"
+def test_summary_of_findings_rows_by_regimen():
+    """Fixture review: complete response is shown by regimen (RevMan's test p < 0.10), each row names its
+    population and comparison; the primary estimate is the MH fixed effect of the evidence table; all seven
+    harms of the review are there, triple-therapy severe infection included."""
+    from livingreview import evidence
+
+    review = lr.load_review(FIXTURE, tables=["outcomes", "grade", "published_estimates"])
+    sof = grade.summary_of_findings(review)
+    ev = evidence.build(review).set_index("estimate_id")
+    shown = sof[~sof["published_only"]]
+    for r in shown.itertuples():
+        e = ev.loc[r.estimate_id]
+        assert e["model"] == evidence.PRIMARY_MODEL and e["edition"] == "living"
+        assert (r.rr, r.participants) == (e["rr"], e["participants"])
+        assert r.comparison.startswith(("TAC + steroids vs", "TAC + MMF + steroids vs", "TAC-based therapy"))
+    cr = sof[sof["outcome"] == "complete_response"]
+    assert set(cr["population"]) == {"duo", "triple"}
+    harms = sof[sof["analysis"] == "safety"]
+    assert len(harms) == 7
+    assert ((harms["outcome"] == "severe_infection") & (harms["population"] == "triple")).any()
+
+
+def test_sof_frame_participants_and_risks():
+    """Literal values (fixture review, as data/outcomes.csv on 2026-12-01): complete response with triple therapy, Bao 2008, Liu 2015 and
+    JCN 2017: 434 participants, control risk 50/217 = 230 per 1,000, MH-cc RR 2.06 (1.55 to 2.73)."""
+    from livingreview import tables
+
+    review = lr.load_review(FIXTURE, tables=["outcomes", "grade", "published_estimates"])
+    f = tables.sof_frame(grade.summary_of_findings(review))
+    row = f[(f["Outcome"] == "Complete renal response")
+            & f["Population and comparison"].str.startswith("TAC + MMF + steroids vs")].iloc[0]
+    assert row["№ participants (studies)"] == "434 participants (3 RCTs)"
+    assert row["Risk with control"] == "230 per 1,000"
+    assert row["Relative effect (95% CI), MH fixed effect"] == "RR 2.06 (1.55 to 2.73)"
+    assert row["Follow-up"] == "6 months"
 
 
 def test_participants_include_double_zero_trials():
-    review = lr.load_review(FIXTURE, tables=["outcomes", "grade"])
-    sid = review.outcomes.loc[review.outcomes["outcome"] == "partial_response", "study_id"].iloc[0]
-    row = review.outcomes[(review.outcomes["study_id"] == sid) & (review.outcomes["outcome"] == "partial_response")]
+    review = lr.load_review(FIXTURE, tables=["outcomes", "grade", "published_estimates"])
+    row = review.outcomes[(review.outcomes["study_id"] == "bao2008") & (review.outcomes["outcome"] == "partial_response")]
     assert len(row) == 1
-    before = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
-    assert before.loc["Partial renal response", "№ participants (studies)"] == "402 (2 RCTs)"
     review.outcomes.loc[row.index, ["tac_events", "ctl_events"]] = 0  # make it a double-zero trial
-    sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
-    assert sof.loc["Partial renal response", "№ participants (studies)"] == "402 (2 RCTs)"
+    sof = grade.summary_of_findings(review)
+    part = sof[sof["outcome"] == "partial_response"].iloc[0]
+    assert (part["participants"], part["k_reported"]) == (402, 2)
 
 
 def test_sentence_separates_low_from_very_low():
-    sof = pd.DataFrame({"Outcome": ["A", "B"], "Certainty": ["⊕⊕◯◯ low", "⊕◯◯◯ very low"]})
-    assert grade.sentence(sof) == "Certainty of the evidence is low for a; very low for b."
+    sof = pd.DataFrame({"outcome": ["a", "b"], "population": ["duo", "all"], "level": ["low", "very low"]})
+    assert grade.sentence(sof, {"a": "A", "b": "B"}) == "Certainty of the evidence is low for a (duo); very low for b (all)."
 
 
 def test_every_judgement_was_made_for_todays_pool():
@@ -107,15 +122,18 @@ def test_a_changed_pool_makes_its_judgement_out_of_date(data_copy):
 ])
 def test_comment_uses_grade_standard_wording(level, lo, hi, expected):
     """Santesso et al. 2020, table 2: the verb follows certainty and the direction of the interval."""
-    assert grade.comment(level, lo, hi, "Total renal response") == expected
+    assert grade.comment(level, lo, hi, "Total renal response", "tacrolimus-based therapy") == expected
 
 
 def test_summary_of_findings_has_a_comment_for_every_row():
+    from livingreview import tables
+
     review = lr.load_review(FIXTURE, tables=["outcomes", "grade", "published_estimates"])
-    sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("Outcome")
-    assert sof["Comments"].str.endswith(".").all()
-    assert sof.loc["Complete renal response", "Comments"].startswith("The evidence is very uncertain")
-    assert sof.loc["Leucopenia", "Comments"].startswith("As published; not yet re-derivable")
+    f = tables.sof_frame(grade.summary_of_findings(review))
+    assert f["Comments"].str.endswith(".").all()
+    assert f.loc[f["Outcome"] == "Complete renal response", "Comments"].str.startswith(
+        "The evidence is very uncertain").all()
+    assert f.loc[f["Outcome"] == "Leucopenia", "Comments"].iloc[0].startswith("As published; not yet re-derivable")
 
 
 # -- judging by command: livingreview grade show | judge | confirm -----------------------------------
@@ -137,15 +155,16 @@ def _drop_bao_total(data):
 
 def test_confirm_carries_a_judgement_to_todays_pool(data_copy):
     _drop_bao_total(data_copy)
-    assert [s.split(":")[0] for s in _stale(data_copy)] == ["total_response"]
+    assert [s.split(":")[0] for s in _stale(data_copy)] == ["total_response", "total_response (triple)"]
     r = _lr(data_copy, "grade", "show")
     assert r.returncode == 0 and "total_response (all): judged for edition 2026, k = 2" in r.stdout
     assert "OUT OF DATE" in r.stdout and "livingreview grade confirm total_response" in r.stdout
     r = _lr(data_copy, "grade", "confirm", "total_response", "--reviewer", "TK", "--date", "2026-11-20")
     assert r.returncode == 0, r.stderr
-    assert _stale(data_copy) == [] and lr.validate(data_copy) == []
+    assert [s.split(":")[0] for s in _stale(data_copy)] == ["total_response (triple)"]  # one pool at a time
+    assert lr.validate(data_copy) == []
     g = lr.load_review(data_copy).grade
-    t = g[g["outcome"] == "total_response"]
+    t = g[(g["outcome"] == "total_response") & (g["population"] == "all")]
     assert set(t["k"]) == {1} and set(t["reviewer"]) == {"TK"} and set(t["judged_on"].astype(str)) == {"2026-11-20"}
     other = g[g["outcome"] == "complete_response"]
     assert set(other["reviewer"]) == {"review-team"}  # other judgements untouched
@@ -164,22 +183,34 @@ def test_judge_one_domain_then_the_pool_is_current_only_when_all_are(data_copy):
     assert g.loc[("total_response", "all", "imprecision"), "k"] == 1
     assert _stale(data_copy)  # the other four domains were judged for k = 2
     assert _lr(data_copy, "grade", "confirm", "total_response", "--reviewer", "TK").returncode == 0
-    assert _stale(data_copy) == []
-    review = lr.load_review(data_copy)
-    sof = grade.summary_of_findings(review, pools.pooled_estimates(review)).set_index("outcome")
-    assert sof.loc["total_response", "level"] == "very low"
+    assert [s.split(":")[0] for s in _stale(data_copy)] == ["total_response (triple)"]
+    from livingreview import evidence
+
+    row = evidence.row(evidence.build(lr.load_review(data_copy)), "efficacy", "total_response", "all")
+    assert row["certainty"] == "very low" and int(row["k_reported"]) == 1
 
 
 def test_judging_a_regimen_pool_does_not_change_the_overall_row(data_copy):
-    review = lr.load_review(data_copy)
-    before = grade.summary_of_findings(review, pools.pooled_estimates(review))
+    """A judgement rates only the evidence row it was made for (issue 20): the triple row changes, the
+    pool of both regimens keeps its certainty."""
+    from livingreview import evidence
+
+    def rows(data):
+        ev = evidence.build(lr.load_review(data))
+        return (evidence.row(ev, "efficacy", "complete_response", "all"),
+                evidence.row(ev, "efficacy", "complete_response", "triple"))
+
+    all_before, _ = rows(data_copy)
     for d in grade.DOMAIN_TEXT:
         r = _lr(data_copy, "grade", "judge", "complete_response", "--population", "triple", "--domain", d,
                 "--downgrade", "0", "--reason", "Test.", "--reviewer", "TK")
         assert r.returncode == 0, r.stderr
     review = lr.load_review(data_copy)
     assert _stale(data_copy) == [] and lr.validate(data_copy) == []
-    pd.testing.assert_frame_equal(grade.summary_of_findings(review, pools.pooled_estimates(review)), before)
+    all_after, triple_after = rows(data_copy)
+    assert (all_after["certainty"], all_after["certainty_reason"]) == (all_before["certainty"],
+                                                                       all_before["certainty_reason"])
+    assert triple_after["certainty"] == "high"
     st = grade.judgement_status(review, pools.pooled_estimates(review)).set_index(["outcome", "population"])
     assert st.loc[("complete_response", "triple"), "k"] == pools.pool_row(
         pools.pooled_estimates(review), "efficacy", "complete_response", "triple")["k"]
@@ -209,3 +240,14 @@ def test_argparse_refuses_out_of_range_downgrade(data_copy):
     r = _lr(data_copy, "grade", "judge", "total_response", "--domain", "imprecision", "--downgrade", "3",
             "--reason", "x", "--reviewer", "TK")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+def test_no_certainty_in_a_sof_row_without_counts_or_judgement():
+    from livingreview import tables
+
+    review = lr.load_review(FIXTURE, tables=["outcomes", "grade", "published_estimates"])
+    sof = grade.summary_of_findings(review)
+    f = tables.sof_frame(sof)
+    for r, shown in zip(sof.itertuples(), f.itertuples()):
+        if r.published_only or not r.certainty:
+            assert shown.Certainty == "not rated"
+            assert not any(s in shown.Certainty for s in grade.SYMBOLS.values())

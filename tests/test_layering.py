@@ -20,19 +20,23 @@ LAYERS = [
     # 3: which trials enter which pool
     {"pools", "search"},
     # 4: analyses built on the pools
-    {"sensitivity", "reproduction", "grade", "coverage", "literature", "living", "robustness", "monitoring"},
-    # 5: what readers see: tables and figures; writing GRADE judgements
+    {"sensitivity", "reproduction", "coverage", "literature", "living", "robustness", "monitoring"},
+    # 5: the evidence table (every estimate, computed once per data load)
+    {"evidence"},
+    # 6: GRADE summary of findings, read from the evidence table
+    {"grade"},
+    # 7: what readers see: tables and figures; writing GRADE judgements
     {"tables", "plots", "sequential_plot", "judgements"},
-    # 6: every value a page glues
+    # 8: every value a page glues
     {"facts"},
-    # 7: files written by the review
+    # 9: files written by the review
     {"results"},
-    # 8-9: building the book (execution and staleness; the Sphinx extension)
+    # 10-11: building the book (execution and staleness; the Sphinx extension)
     {"build.notebooks"},
     {"build", "build.sphinxext"},
-    # 10: what a living update still needs (data, screening, extraction, notebooks, judgements)
+    # 12: what a living update still needs (data, screening, extraction, notebooks, judgements)
     {"update_status"},
-    # 11-12: the command line and the package's front door
+    # 13-14: the command line and the package's front door
     {"search_cli", "sequential_cli", "grade_cli"},
     {"cli", "__init__"},
 ]
@@ -88,3 +92,21 @@ def test_the_check_can_fail(tmp_path):
     bad.write_text((PACKAGE / "fmt.py").read_text(encoding="utf-8") + "\n\ndef f():\n    from .facts import x\n")
     found = imports(bad, "fmt")
     assert "facts" in found and LAYER["facts"] > LAYER["fmt"]
+
+
+def test_readme_module_map_is_this_layer_list():
+    """The README's module map is checked against :data:`LAYERS` (one list; the README must follow it)."""
+    import re
+
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Module map", 1)[1]
+    rows = [line for line in section.splitlines() if re.match(r"^\| \d", line)]
+    seen = []
+    for line in rows:
+        spec, modules = line.split("|")[1].strip(), line.split("|")[2]
+        lo, _, hi = spec.replace("–", "-").partition("-")
+        want = set().union(*LAYERS[int(lo): int(hi or lo) + 1])
+        got = set(re.findall(r"`([\w.]+)`", modules))
+        assert got == want, f"README module map, layer {spec}: {sorted(got)} != tests/test_layering.py {sorted(want)}"
+        seen.extend(range(int(lo), int(hi or lo) + 1))
+    assert seen == list(range(len(LAYERS))), "README module map: layers missing or out of order"

@@ -172,10 +172,11 @@ def test_a_living_update_ends_green(tmp_path):
     assert "stale notebook" not in status.stdout and "to screen" not in status.stdout
     shown = clone.lr("grade", "show").stdout
     assert "complete_response (all)" in shown and "OUT OF DATE" in shown
-    stale = re.findall(r"`livingreview grade confirm (\S+) --reviewer WHO`", status.stdout)
-    assert "complete_response" in stale
-    for outcome in stale:
-        clone.lr("grade", "confirm", outcome, "--reviewer", "E2E", "--date", TODAY)
+    stale = re.findall(r"`livingreview grade confirm (\S+)(?: --population (\S+))? --reviewer WHO`", status.stdout)
+    assert ("complete_response", "") in stale
+    for outcome, population in stale:
+        clone.lr("grade", "confirm", outcome, "--population", population or "all", "--reviewer", "E2E",
+                 "--date", TODAY)
     status = clone.lr("update", "status", ok=False)
     assert status.returncode == 1 and "stale notebook" in status.stdout and "out of date" not in status.stdout
     clone.phase("update status, grade show, grade confirm", t)

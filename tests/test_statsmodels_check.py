@@ -65,3 +65,23 @@ def test_statsmodels_check_table_has_both_estimators():
     assert t["abs_diff_MH"].max() < 1e-10
     assert_allclose(t["dl_random"], 0.4896241505, rtol=1e-8)  # metafor rma(method='DL'), results_meta
     assert_allclose(t["ours_MH"], t["ours_MH_cc"], **FULL)
+
+
+def test_verification_rows_agree_or_are_flagged():
+    """The verification page's table: our DerSimonian–Laird estimate equals statsmodels' wherever statsmodels'
+    τ² is ≥ 0; a negative statsmodels τ² (its ``chi2`` method does not truncate) is flagged in the Note and the
+    comparison is made after truncation at 0, never shown as DerSimonian–Laird without comment."""
+    from livingreview import tables
+
+    review = lr.load_review()
+    t = tables.statsmodels_check(review)
+    dl = t["DerSimonian–Laird random (combine effects, τ² truncated at 0)"]
+    ours = t["Ours, DerSimonian–Laird"]
+    both = ours.notna() & dl.notna()
+    agree = (ours - dl).abs() < 1e-6
+    flagged = t["Note"].str.len() > 0
+    assert (agree | flagged)[both].all()
+    assert (agree[both]).all(), t.loc[both & ~agree, ["Outcome", "Regimen", "Note"]]
+    duo = t[(t["Outcome"] == "Complete renal response") & (t["Regimen"] == "duo")].iloc[0]
+    assert "not truncated at 0" in duo["Note"]  # statsmodels' τ² = −0.006 for the two duo trials
+    assert round(duo["DerSimonian–Laird random (combine effects, τ² truncated at 0)"], 2) == 1.11

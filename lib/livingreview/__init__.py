@@ -1,8 +1,10 @@
 """livingreview: the shared code of the living review of tacrolimus for lupus nephritis.
 
 Data loading and validation (:mod:`livingreview.data`), the Mantel–Haenszel engine
-(:mod:`livingreview.mh`), the analyses of the book (:mod:`livingreview.analysis`),
-plots (:mod:`livingreview.plots`) and the command line (:mod:`livingreview.cli`).
+(:mod:`livingreview.mh`), which trials enter which pool (:mod:`livingreview.pools`), the evidence table
+every page reads (:mod:`livingreview.evidence`), tables and plots (:mod:`livingreview.tables`,
+:mod:`livingreview.plots`), each page's glued values (:mod:`livingreview.facts`) and the command line
+(:mod:`livingreview.cli`). The module map with its layers is in the README.
 """
 from importlib import import_module
 

@@ -27,6 +27,7 @@ import pandas as pd
 from . import pools
 from .data import Review
 from .pools import ANALYSES, EDITION_2016
+from .wording import plural
 #: Mark shown in the grid for each provenance.
 SYMBOLS = {"reported": "✓", "derived_from_percentage": "‡", "unverified": "†", "missing": "✗"}
 #: One line explaining the marks, for captions and figure notes.
@@ -224,9 +225,7 @@ def review_and_living_pools(review: Review) -> dict:
 
 
 def _n(k: int, one: str, many: str) -> str:
-    words = {0: "no", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
-             9: "nine", 10: "ten"}
-    return f"{words.get(k, str(k))} {one if k == 1 else many}"
+    return plural(k, one, many, spell=True)
 
 
 def review_and_living_paragraph(review: Review) -> str:
@@ -267,5 +266,6 @@ def review_and_living_paragraph(review: Review) -> str:
     if f.get("trials_awaiting_data"):
         text += (f"{_n(f['trials_awaiting_data'], 'further trial', 'further trials').capitalize()} "
                  f"({f['trials_awaiting_data_names']}) "
-                 f"{'is' if f['trials_awaiting_data'] == 1 else 'are'} eligible but awaiting data.")
+                 f"{'awaits' if f['trials_awaiting_data'] == 1 else 'await'} data; the update register gives each "
+                 "one's status and what is missing.")
     return text.strip()

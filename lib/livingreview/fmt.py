@@ -12,7 +12,6 @@ fmt_p         p-value                                       ``<0.001``, ``0.046`
 fmt_int       count                                         ``693``, ``1,203``
 fmt_pct       percentage (I², weights)                      ``42%``
 fmt_num       any other number, fixed decimals              ``0.031``
-per_1000      risk per 1,000 patients                       ``415``
 ============  ============================================  ==========================
 
 An undefined value (NaN, None, ``pd.NA``) is shown as :data:`UNDEFINED` ("–"), except a
@@ -87,11 +86,6 @@ def fmt_int(value) -> str:
 def fmt_pct(value, digits: int = 0) -> str:
     """A percentage already on the 0–100 scale (I², MH weight) as ``'42%'``; "–" if undefined."""
     return UNDEFINED if is_missing(value) else f"{float(value):.{digits}f}%"
-
-
-def per_1000(risk, digits: int = 0) -> str:
-    """A risk (proportion 0–1) as events per 1,000 patients: ``per_1000(0.4152) == '415'``; "–" if undefined."""
-    return UNDEFINED if is_missing(risk) else f"{1000 * float(risk):.{digits}f}"
 
 
 def fmt_events(events, total) -> str:

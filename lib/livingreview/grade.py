@@ -1,133 +1,137 @@
-"""GRADE summary of findings, computed from the judgements in ``data/grade.csv`` and the pools.
+"""GRADE summary of findings, read from the evidence table (:mod:`livingreview.evidence`).
 
-For each outcome: № participants (studies), the relative effect with 95% CI, the assumed
-control risk (events/total of the control arms pooled, per 1,000), the corresponding risk with
-TAC (control risk × RR, and × the CI bounds, capped at 1,000), the certainty and the footnotes.
+One row per estimate shown: for an efficacy outcome the pool of both regimens, or, where the test for
+subgroup differences argues against pooling (RevMan's fixed-effect χ² p < :data:`SUBGROUP_ALPHA`, the test the
+review used; named in the row), one row per regimen; for harms the review's seven pooled estimates (each in its
+population, severe infection with triple therapy included). Every row names its population and comparison,
+participants (studies) and follow-up; the relative effect is the primary estimate (MH fixed effect, the review's
+model, :data:`livingreview.evidence.PRIMARY_MODEL`), the random-effects model (REML, modified Knapp–Hartung)
+its sensitivity analysis in the same row.
 
 Participants, studies and the assumed control risk count EVERY trial with counts for the
 outcome, double-zero trials included (as RevMan's totals), not only the rows kept by a pool.
 
-Which model: the fixed-effect MH-cc RR, unless the pool is heterogeneous (I² ≥ 50 %, or
-τ²_REML > 0 with k ≥ 3); then the relative effect, the per-1,000 risks and the basis of the
-imprecision judgement come from the random-effects model (REML τ², modified Knapp–Hartung
-interval: :mod:`livingreview.randeff`), and the footnote says so.
+Certainty only where ``data/grade.csv`` holds a judgement made for that very row (see
+:mod:`livingreview.evidence`); otherwise the row is not rated and says why. Certainty starts at *high*
+for randomised trials and drops one level per downgrade (Guyatt et al. 2008; GRADE handbook).
 
-Certainty starts at *high* for randomised trials and drops one level per downgrade
-(Guyatt et al. 2008; GRADE handbook): high, moderate, low, very low.
+This module returns numbers; :func:`livingreview.tables.sof_frame` formats them.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from . import mh, randeff
-from .fmt import fmt_rr
+from . import evidence, sensitivity
+from .evidence import DOMAIN_TEXT, LEVELS, certainty  # noqa: F401  (the GRADE ladder lives with the evidence table)
 from .wording import capital, direction, grade_statement
-from .pools import PRIMARY, has_counts, trial_rows
 
-#: Heterogeneity above which absolute effects come from the random-effects model.
-I2_THRESHOLD = 50.0
-
-LEVELS = ["high", "moderate", "low", "very low"]
+#: A test for subgroup differences below this p splits the summary of findings by regimen.
+SUBGROUP_ALPHA = 0.10
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
-DOMAIN_TEXT = {"risk_of_bias": "risk of bias", "inconsistency": "inconsistency", "indirectness": "indirectness",
-               "imprecision": "imprecision", "publication_bias": "publication bias"}
+
+SOF_COLUMNS = ["outcome", "outcome_label", "analysis", "population", "comparison", "estimate_id", "participants", "k_reported",
+               "k_trials", "trials", "trials_without_counts", "followup_min", "followup_max", "rr", "ci_low",
+               "ci_high", "re_rr", "re_ci_low", "re_ci_high", "re_k", "t1_interval", "control_risk", "tac_risk",
+               "tac_risk_low", "tac_risk_high", "certainty", "certainty_reason", "published_only", "published_rr",
+               "published_ci_low", "published_ci_high", "split_p", "level", "model"]
 
 
-def certainty(downgrades: int) -> str:
-    return LEVELS[min(int(downgrades), 3)]
+def subgroup_p(ev: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """(analysis, outcome) → p of RevMan's fixed-effect χ² test for subgroup differences (living, MH-cc)."""
+    p = ev[(ev["edition"] == evidence.LIVING) & (ev["role"] == "primary")]
+    pooled = p.rename(columns={"population": "subgroup", "model": "method"})
+    sg = sensitivity.subgroup_test(pooled)
+    return {(a, o): float(x) for a, o, x in zip(sg["analysis"], sg["outcome"], sg["p"])}
 
 
-def summary_of_findings(review, pooled: pd.DataFrame, analysis_of=None) -> pd.DataFrame:
-    """One row per outcome judged in ``review.grade`` (overall pool, rule MH-cc).
-
-    Besides the displayed columns, key columns for callers: ``outcome``, ``level`` (certainty) and
-    ``model`` (``fixed``, or ``random`` where heterogeneity moved the absolute effects to REML with
-    the modified Knapp–Hartung interval; None without an estimate).
-    """
-    labels = review.vocabulary.set_index("outcome")
-    kinds = labels["kind"]
+def summary_of_findings(review) -> pd.DataFrame:
+    """The rows of the summary of findings (numbers and keys; :data:`SOF_COLUMNS`)."""
+    ev = evidence.build(review)
+    live = ev[(ev["edition"] == evidence.LIVING)]
+    prim = live[live["role"] == "primary"].set_index("estimate_id")
+    split = subgroup_p(ev)
+    vocab = review.vocabulary
     rows = []
-    for outcome, g in overall_judgements(review.grade).groupby("outcome", sort=False):
-        analysis = kinds[outcome]
-        p = pooled[(pooled["analysis"] == analysis) & (pooled["outcome"] == outcome)
-                   & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
-        row = {"Outcome": labels.loc[outcome, "label"], "outcome": outcome}
-        down = g[g["downgrade"] > 0]
-        notes = [f"{DOMAIN_TEXT[d]} (−{int(n)}): {str(r).rstrip('.')}"
-                 for d, n, r in zip(down["domain"], down["downgrade"], down["reason"])]
-        if p.empty or pd.isna(p["rr"].iloc[0]):
-            row.update({"№ participants (studies)": "no trial with counts", "Relative effect (95% CI)": "–",
-                        "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
-                        "Comments": "No trial with counts yet: the effect cannot be estimated.",
-                        "Footnotes": "No pooled estimate yet.", "level": "not rated", "model": None})
-            rows.append(row)
-            continue
-        r = p.iloc[0]
-        trials = trial_rows(review, analysis)
-        trials = trials[(trials["outcome"] == outcome) & has_counts(trials)]
-        k_all = len(trials)
-        n_all = int(trials["tac_total"].sum() + trials["ctl_total"].sum())
-        acr = trials["ctl_events"].sum() / trials["ctl_total"].sum()
-        model = fixed_or_random(trials, r["i2"])
-        rr, lo, hi = (model["rr"], model["ci_low"], model["ci_high"]) if model else (r["rr"], r["ci_low"],
-                                                                                   r["ci_high"])
-        if model:
-            notes.append(f"absolute effects and imprecision from the random-effects model (REML τ² = "
-                         f"{model['tau2']:.3f}, modified Knapp–Hartung 95% CI) because I² = {r['i2']:.0f}%; "
-                         f"fixed-effect MH RR {fmt_rr(r['rr'], r['ci_low'], r['ci_high'])}")
-        level = certainty(g["downgrade"].sum())
-        row.update({
-            "№ participants (studies)": f"{n_all} ({k_all} RCT{'s' if k_all != 1 else ''})",
-            "Relative effect (95% CI)": "RR " + fmt_rr(rr, lo, hi) + (" (random effects)" if model else ""),
-            "Risk with control": f"{acr * 1000:.0f} per 1,000",
-            "Risk with TAC (95% CI)": (f"{min(acr * rr, 1) * 1000:.0f} per 1,000 "
-                                       f"({min(acr * lo, 1) * 1000:.0f} to "
-                                       f"{min(acr * hi, 1) * 1000:.0f})"),
-            "Certainty": f"{SYMBOLS[level]} {level}",
-            "Comments": comment(level, lo, hi, labels.loc[outcome, "label"]),
-            "Footnotes": "; ".join(notes) + "." if notes else "not downgraded",
-            "level": level,
-            "model": "random" if model else "fixed",
-        })
-        rows.append(row)
-    rows += _published_only(review, pooled, set(review.grade["outcome"]))
-    return pd.DataFrame(rows)
+    pub = review.published
+    published_order = list(dict.fromkeys(pub["outcome"]))
+    efficacy = sorted(vocab.loc[vocab["kind"] == "efficacy", "outcome"],
+                      key=lambda o: published_order.index(o) if o in published_order else len(published_order))
+    for outcome in efficacy:
+        p = split.get(("efficacy", outcome))
+        pops = ["triple", "duo"] if p is not None and p < SUBGROUP_ALPHA else [_one_regimen(ev, review, outcome)]
+        for pop in pops:
+            r = evidence.row(ev, "efficacy", outcome, pop)
+            if r is not None:
+                rows.append(_row(ev, r, p if len(pops) > 1 else np.nan))
+    harms = pub[pub["analysis"] == "safety"].copy()
+    harms["_first"] = harms["outcome"].map({o: i for i, o in enumerate(published_order)})
+    harms["_pop"] = harms["subgroup"].map({"all": 0, "duo": 1, "triple": 2})
+    for r in harms.sort_values(["_first", "_pop"], kind="stable").itertuples():
+        e = evidence.row(ev, "safety", r.outcome, r.subgroup)
+        single = r.subgroup == "all" and _one_regimen(ev, review, r.outcome, "safety") != "all"
+        if e is not None and e["k_reported"] > 0 and not single:
+            rows.append(_row(ev, e, np.nan))
+        else:  # no counts, or the counts are those of one regimen (shown in that regimen's row)
+            e16 = evidence.row(ev, "safety", r.outcome, r.subgroup, edition="2016")
+            rows.append(_published_row(e16 if e16 is not None else e, r, single))
+    del prim, live
+    out = pd.DataFrame(rows, columns=SOF_COLUMNS)
+    out["outcome_label"] = out["outcome"].map(review.outcome_labels)
+    return out
 
 
-#: How the summary-of-findings comments name the intervention (the overall pool of both regimens).
-INTERVENTION = "tacrolimus-based therapy"
+def _row(ev: pd.DataFrame, r: pd.Series, split_p: float) -> dict:
+    re = evidence.row(ev, r["analysis"], r["outcome"], r["population"], model=evidence.SENSITIVITY_MODEL)
+    out = {c: r.get(c, np.nan) for c in SOF_COLUMNS if c in r.index}
+    out.update({"published_only": False, "split_p": split_p, "level": r["certainty"] or "not rated",
+                "model": evidence.PRIMARY_MODEL,
+                "re_rr": np.nan, "re_ci_low": np.nan, "re_ci_high": np.nan, "re_k": 0, "t1_interval": False,
+                "published_rr": np.nan, "published_ci_low": np.nan, "published_ci_high": np.nan})
+    if re is not None:
+        out.update({"re_rr": re["rr"], "re_ci_low": re["ci_low"], "re_ci_high": re["ci_high"], "re_k": int(re["k"]),
+                    "t1_interval": bool(re["t1_interval"])})
+    return out
 
 
-def comment(level: str, ci_low: float, ci_high: float, outcome_label: str) -> str:
+def _one_regimen(ev: pd.DataFrame, review, outcome: str, analysis: str = "efficacy") -> str:
+    """``all``, or the one regimen whose trials hold every count of the pool of both regimens (then that
+    regimen's row is what the pool really is, and the summary of findings shows it under its own name)."""
+    r = evidence.row(ev, analysis, outcome, "all")
+    if r is None or not r["trials"]:
+        return "all"
+    regimen = review.studies.set_index("study_id")["regimen"]
+    found = {regimen.get(t) for t in str(r["trials"]).split(";") if t}
+    return found.pop() if len(found) == 1 else "all"
+
+
+def _published_row(e: pd.Series | None, pub, single: bool = False) -> dict:
+    """A harm the review pooled that our data cannot re-derive: its published value, not rated.
+
+    ``single``: our counts for the pool of both regimens come from one regimen's trials only; they are shown
+    in that regimen's row, and this row keeps the review's published value."""
+    out = {c: np.nan for c in SOF_COLUMNS}
+    if e is not None:
+        out.update({c: e[c] for c in SOF_COLUMNS if c in e.index})
+    out.update({"outcome": pub.outcome, "analysis": pub.analysis, "population": pub.subgroup, "published_only": True,
+                "published_rr": pub.rr, "published_ci_low": pub.ci_low, "published_ci_high": pub.ci_high,
+                "rr": np.nan, "ci_low": np.nan, "ci_high": np.nan, "re_rr": np.nan, "re_ci_low": np.nan,
+                "re_ci_high": np.nan, "re_k": 0, "t1_interval": False, "control_risk": np.nan, "tac_risk": np.nan,
+                "tac_risk_low": np.nan, "tac_risk_high": np.nan, "certainty": "",
+                "certainty_reason": evidence.NO_COUNTS if not single else "counts of one regimen only",
+                "level": "not rated", "model": None, "split_p": np.nan})
+    return out
+
+
+def comment(level: str, ci_low: float, ci_high: float, outcome_label: str, intervention: str) -> str:
     """The Comments cell in GRADE's standard wording (Santesso et al., J Clin Epidemiol 2020;119:126-135).
 
     The verb follows the certainty (``level``) and the direction of the 95% CI shown in the same row:
     'may increase' (low), 'probably increases' (moderate), 'increases' (high); at very low certainty
-    'The evidence is very uncertain about the effect of ... on ...'.
+    'The evidence is very uncertain about the effect of ... on ...'. ``intervention`` names the row's
+    population (e.g. 'TAC + MMF + steroids'), never a pool it does not hold.
     """
-    return capital(grade_statement(level, direction(ci_low, ci_high), INTERVENTION, outcome_label.lower())) + "."
-
-
-def _published_only(review, pooled: pd.DataFrame, judged: set) -> list[dict]:
-    """Outcomes the 2016 review pooled (overall) that we cannot re-derive and have not judged."""
-    out = []
-    pub = review.published[review.published["subgroup"] == "all"] if review.published is not None else []
-    for _, p in (pub.iterrows() if len(pub) else []):
-        if p["outcome"] in judged:
-            continue
-        ours = pooled[(pooled["analysis"] == p["analysis"]) & (pooled["outcome"] == p["outcome"])
-                      & (pooled["subgroup"] == "all") & (pooled["method"] == PRIMARY)]
-        if not ours.empty and pd.notna(ours["rr"].iloc[0]):
-            continue
-        out.append({"Outcome": review.label(p["outcome"]), "outcome": p["outcome"],
-                    "№ participants (studies)": "no trial with counts in our data",
-                    "Relative effect (95% CI)": f"RR {fmt_rr(p['rr'], p['ci_low'], p['ci_high'])} as published (2016)",
-                    "Risk with control": "–", "Risk with TAC (95% CI)": "–", "Certainty": "not rated",
-                    "Comments": "As published; not yet re-derivable from our data, so not rated.",
-                    "Footnotes": "Not re-derivable: the trials' adverse-event counts are not in our data (see the "
-                                 "reproduction page); the published estimate is shown as printed.",
-                    "level": "not rated", "model": None})
-    return out
+    return capital(grade_statement(level, direction(ci_low, ci_high), intervention, outcome_label.lower())) + "."
 
 
 def overall_judgements(judgements: pd.DataFrame) -> pd.DataFrame:
@@ -182,27 +186,15 @@ def judgements_out_of_date(review, pooled: pd.DataFrame) -> list[str]:
             for r in st.itertuples() if not r.current]
 
 
-def sentence(sof: pd.DataFrame) -> str:
-    """'Certainty is moderate for X, low for Y, …' from a summary-of-findings table."""
+def sentence(sof: pd.DataFrame, labels) -> str:
+    """'Certainty of the evidence is very low for X; not rated for Y.' from the rows of a summary of findings.
+
+    ``labels`` maps outcome ids to labels; each rated row names its population.
+    """
     parts = []
     for level in LEVELS + ["not rated"]:
-        hit = [o.lower() for o, c in zip(sof["Outcome"], sof["Certainty"])
-               if c == level or c == f"{SYMBOLS.get(level, '')} {level}"]
-        if hit:
-            parts.append(f"{level} for {', '.join(hit)}")
+        hit = sof[sof["level"] == level]
+        if len(hit):
+            parts.append(f"{level} for " + ", ".join(f"{labels[o].lower()} ({p})" for o, p in
+                                                     zip(hit["outcome"], hit["population"])))
     return "Certainty of the evidence is " + "; ".join(parts) + "."
-
-
-def fixed_or_random(trials: pd.DataFrame, i2: float) -> dict | None:
-    """The REML + modified Knapp–Hartung result when the pool is heterogeneous, else None.
-
-    Heterogeneous: fixed-effect I² ≥ :data:`I2_THRESHOLD`, or τ²_REML > 0 with k ≥ 3 trials having a
-    log RR (0.5 added to every cell of a zero-cell trial, double-zero trials dropped).
-    """
-    st = mh.study_table(trials, "MH-cc").dropna(subset=["log_rr"])
-    if len(st) < 2:
-        return None
-    res = randeff.random_effects(st["log_rr"], st["var_log_rr"], "REML", "hksj_modified")
-    if (pd.notna(i2) and i2 >= I2_THRESHOLD) or (len(st) >= 3 and res["tau2"] > 0):
-        return res
-    return None

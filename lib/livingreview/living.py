@@ -413,8 +413,7 @@ def add_trial(path: Path | str, data_dir: Path | str = DATA_DIR, edition: int | 
         today = today or dt.date.today()
         change = {"date": today.isoformat(), "edition": study_row["added_in"], "change": "added",
                   "study_id": study_row["study_id"],
-                  "description": f"Added {study_row['first_author']} {study_row['year']} "
-                                 f"({', '.join(r['outcome'] for r in out_rows)}) from {path.name}."}
+                  "description": _added_description(study_row, out_rows, path.name)}
         new_files["changelog.csv"] = _append_rows(current["changelog.csv"], [change])
         # issue 14: the update register (and a full-text decision awaiting data) follow the addition
         new_files.update(register_for_added_trial(data_dir, study_row, today))
@@ -425,6 +424,19 @@ def add_trial(path: Path | str, data_dir: Path | str = DATA_DIR, edition: int | 
             tx.write(name, content)
     return {"study_id": study_row["study_id"], "outcomes": [r["outcome"] for r in out_rows],
             "edition": study_row["added_in"]}
+
+
+def _added_description(study_row: dict, out_rows: list[dict], file_name: str) -> str:
+    """'Added X 2017 (counts for complete_response; no counts for total_response, partial_response) from F.'"""
+    def has(r):
+        return all(str(r.get(c, "")).strip() not in ("", "nan", "None")
+                   for c in ("tac_events", "tac_total", "ctl_events", "ctl_total"))
+    with_counts = [r["outcome"] for r in out_rows if has(r)]
+    without = [r["outcome"] for r in out_rows if not has(r)]
+    parts = ([f"counts for {', '.join(with_counts)}"] if with_counts else []) + \
+        ([f"no counts for {', '.join(without)}"] if without else [])
+    return (f"Added {study_row['first_author']} {study_row['year']} ({'; '.join(parts) or 'no outcome'}) "
+            f"from {file_name}.")
 
 
 def _to_yaml_problem(p: Problem, path: Path, lines: dict, n_study: int, n_out: int) -> Problem:

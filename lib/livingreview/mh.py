@@ -375,7 +375,8 @@ def statsmodels_check(frame: "pd.DataFrame", by: Iterable[str] = ("outcome",)) -
     For each pool: our ``MH`` and ``MH-cc`` RR; ``StratifiedTable(tables).riskratio_pooled``
     (the MH risk ratio without correction, which must equal ours under ``MH``);
     and ``combine_effects`` on per-study log RRs (inverse-variance fixed effect and
-    DerSimonian–Laird random effects), a different estimator shown for comparison.
+    DerSimonian–Laird random effects), a different estimator shown for comparison, with the τ² statsmodels
+    used (``sm_tau2``; its ``chi2`` method returns a negative τ² untruncated when Q < k − 1).
     """
     import pandas as pd
     from statsmodels.stats.contingency_tables import StratifiedTable
@@ -403,8 +404,10 @@ def statsmodels_check(frame: "pd.DataFrame", by: Iterable[str] = ("outcome",)) -
                 res = combine_effects(st["log_rr"].to_numpy(), st["var_log_rr"].to_numpy(), method_re="chi2")
                 row["iv_fixed"] = float(np.exp(res.mean_effect_fe))
                 row["dl_random"] = float(np.exp(res.mean_effect_re))
+                # statsmodels' method_re="chi2" does not truncate τ² at 0: a negative τ² is not DerSimonian–Laird
+                row["sm_tau2"] = float(res.tau2)
             else:
-                row["iv_fixed"] = row["dl_random"] = np.nan
+                row["iv_fixed"] = row["dl_random"] = row["sm_tau2"] = np.nan
         rows.append(row)
     out = pd.DataFrame(rows)
     out["abs_diff_MH"] = (out["ours_MH"] - out["statsmodels_MH"]).abs()

@@ -216,13 +216,6 @@ def weights(review: Review, analysis: str, outcome: str, method: str = PRIMARY,
     return s.sort_values("weight", ascending=False).reset_index(drop=True)
 
 
-def weight_share(review: Review, study_id: str, analysis: str, outcome: str, method: str = PRIMARY,
-                 edition: int | None = None) -> float:
-    """MH weight (%) of one trial in the overall pool of an outcome (NaN if it has no counts)."""
-    w = weights(review, analysis, outcome, method, edition).set_index("study_id")["weight"]
-    return float(w.get(study_id, np.nan))
-
-
 def random_effects_results(review: Review, analyses=("efficacy", "safety")) -> pd.DataFrame:
     """Every pool of 2+ trials × τ² method × CI method (``results/random_effects.csv``)."""
     parts = []

@@ -4,7 +4,8 @@
 ``pooled_estimates_2016.csv``  the same restricted to the 2016 edition;
 ``sensitivity_unverified.csv`` the living pools without ``unverified`` counts;
 ``reproduction.csv``           the 16 published estimates against ours;
-``random_effects.csv``         every pool of 2+ trials by τ² method (DL, REML, PM) and CI (z, hksj, hksj_modified).
+``random_effects.csv``         every pool of 2+ trials by τ² method (DL, REML, PM) and CI (z, hksj, hksj_modified);
+``evidence.csv``               the evidence table every page reads (:func:`livingreview.evidence.build`).
 
 The column contract of ``pooled_estimates*.csv`` is :data:`POOLED_ESTIMATES_COLUMNS` (its
 ``subgroup`` is the command line's ``group``; that one is ``livingreview.cli.OUTPUT_COLUMNS``).
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import mh, outputs, pools
+from . import evidence, mh, outputs, pools
 from .data import ROOT
 from .reproduction import reproduction_table
 
@@ -32,6 +33,7 @@ def files(review) -> dict[str, pd.DataFrame]:
         "sensitivity_unverified.csv": pools.pooled_estimates(review, exclude_unverified=True)[POOLED_ESTIMATES_COLUMNS],
         "reproduction.csv": reproduction_table(review),
         "random_effects.csv": pools.random_effects_results(review),
+        "evidence.csv": evidence.build(review),
     }
 
 

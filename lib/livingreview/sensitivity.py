@@ -79,6 +79,9 @@ def subgroup_test_random(rows, by: str = "regimen", groups=("duo", "triple"), mi
     ``meta_regression_reml``  the omnibus moderator test QM of a mixed-effects meta-regression
         with one common τ² estimated by REML (metafor ``rma(yi, vi, mods = ~ regimen,
         method = "REML")``, ``QM``/``QMp``; Wald χ², no Knapp–Hartung adjustment).
+    ``meta_regression_reml_knha``  the same model with the Knapp–Hartung adjustment: F = QM / df / s²
+        with s² the weighted residual mean square, on (G − 1, k − G) df (metafor ``test = "knha"``,
+        ``QM``/``QMp``). With few trials this is the test the book's sentences rest on.
     ``subgroup_q_random``     Q between subgroup random-effects estimates, each subgroup with its
         own REML τ² (R meta ``metabin(..., subgroup = regimen, method.tau = "REML")``
         ``Q.b.random``; metafor: ``rma`` per subgroup, then ``rma(est, sei = se, method = "FE")``
@@ -107,6 +110,15 @@ def subgroup_test_random(rows, by: str = "regimen", groups=("duo", "triple"), mi
         out.append({"outcome": outcome, "test": "meta_regression_reml", "subgroups": label, "k": len(g),
                     "tau2": tau2, "q": qm, "df": df, "p": float(special.chdtrc(df, qm)),
                     "note": "common tau2 (REML)"})
+        # Knapp-Hartung: the same model, the covariance scaled by the residual mean square s²,
+        # F = QM / df / s² on (df, k - p) degrees of freedom (metafor rma(..., test = "knha")).
+        df2 = len(g) - X.shape[1]
+        if df2 >= 1:
+            s2 = float(np.sum(w * (y - X @ beta) ** 2) / df2)
+            f = qm / df / s2 if s2 > 0 else np.inf
+            out.append({"outcome": outcome, "test": "meta_regression_reml_knha", "subgroups": label, "k": len(g),
+                        "tau2": tau2, "q": f, "df": df, "p": float(special.fdtrc(df, df2, f)),
+                        "note": f"F test on {df} and {df2} df (Knapp-Hartung)"})
         est, se = [], []
         for x in present:
             gx = g[g[by] == x]
@@ -125,7 +137,8 @@ def subgroup_tests(pooled: pd.DataFrame, review) -> pd.DataFrame:
     """Every test for subgroup differences (duo vs triple) of every efficacy and safety outcome.
 
     Columns: ``analysis, outcome, test, subgroups, q, df, p, i2_between`` with ``test`` one of
-    ``fixed_chi2`` (RevMan), ``meta_regression_reml`` and ``subgroup_q_random``.
+    ``fixed_chi2`` (RevMan), ``meta_regression_reml`` (Wald χ²), ``meta_regression_reml_knha`` (the same
+    meta-regression with the Knapp–Hartung F test: ``q`` is F, ``df`` its first df) and ``subgroup_q_random``.
 
     ``i2_between`` is the I² of a Q statistic between subgroups, max(0, (Q − df)/Q) × 100
     (Higgins & Thompson 2002; RevMan 5's I² for subgroup differences), for the two Q-based
@@ -146,6 +159,6 @@ def subgroup_tests(pooled: pd.DataFrame, review) -> pd.DataFrame:
                                    "i2_between": [i2_between(q, d) if t == "subgroup_q_random" else np.nan
                                                   for q, d, t in zip(rnd["q"], rnd["df"], rnd["test"])]}))
     out = pd.concat(parts, ignore_index=True).infer_objects()
-    order = {"fixed_chi2": 0, "meta_regression_reml": 1, "subgroup_q_random": 2}
+    order = {"fixed_chi2": 0, "meta_regression_reml": 1, "meta_regression_reml_knha": 2, "subgroup_q_random": 3}
     return out.sort_values(["analysis", "outcome", "test"], key=lambda s: s.map(order) if s.name == "test" else s
                            ).reset_index(drop=True)

@@ -380,13 +380,29 @@ def statsmodels_check(review, analyses=("efficacy", "safety")) -> pd.DataFrame:
             chk = mh.statsmodels_check(rows, ["outcome", "subgroup"])
         parts.append(chk.assign(analysis=a))
     chk = pd.concat(parts, ignore_index=True)
+    from . import evidence
+
+    ev = evidence.build(review).set_index("estimate_id")
+    ours_dl = [ev["rr"].get(evidence.estimate_id(a, o, s, evidence.LIVING, "DL-z"), np.nan)
+               for a, o, s in zip(chk["analysis"], chk["outcome"], chk["subgroup"])]
+    negative = chk["sm_tau2"] < 0
+    # a negative τ² is truncated at 0 before the comparison: DerSimonian–Laird is then the inverse-variance mean
+    sm_dl = np.where(negative, chk["iv_fixed"], chk["dl_random"])
+    note = [f"statsmodels returned τ² = {fmt_num(t, 4)} (not truncated at 0) and a random-effects RR of "
+            f"{fmt_num(d, 4)}, which is not DerSimonian–Laird; shown after truncation at 0"
+            if neg else "" for t, d, neg in zip(chk["sm_tau2"], chk["dl_random"], negative)]
+    diff = np.abs(np.asarray(ours_dl, float) - sm_dl)
+    for i in np.flatnonzero(diff > 1e-6):
+        note[i] = (note[i] + "; " if note[i] else "") + "our DerSimonian–Laird estimate differs"
     return pd.DataFrame({
         "Analysis": chk["analysis"], "Outcome": chk["outcome"].map(review.outcome_labels),
         "Regimen": chk["subgroup"], "Trials": chk["k"],
         "Ours, MH": chk["ours_MH"], "Ours, MH-cc": chk["ours_MH_cc"],
         "statsmodels riskratio pooled": chk["statsmodels_MH"], "Difference (ours MH − statsmodels)": chk["abs_diff_MH"],
         "Inverse-variance fixed (combine effects)": chk["iv_fixed"],
-        "DerSimonian–Laird random (combine effects)": chk["dl_random"],
+        "DerSimonian–Laird random (combine effects, τ² truncated at 0)": sm_dl,
+        "Ours, DerSimonian–Laird": ours_dl,
+        "Note": note,
     })
 
 
@@ -632,7 +648,8 @@ def fixed_vs_random(review, pooled: pd.DataFrame, re: pd.DataFrame, tau2_method:
     })
 
 
-TEST_TEXT = {"fixed_chi2": "Fixed effect (RevMan χ²)", "meta_regression_reml": "Random effects: meta-regression (REML)",
+TEST_TEXT = {"fixed_chi2": "Fixed effect (RevMan χ²)", "meta_regression_reml": "Random effects: meta-regression (REML), Wald χ²",
+             "meta_regression_reml_knha": "Random effects: meta-regression (REML), Knapp–Hartung F",
              "subgroup_q_random": "Random effects: Q between subgroups (REML)"}
 
 
@@ -643,7 +660,7 @@ def subgroup_differences(sg: pd.DataFrame, review) -> DisplayTable:
 
     t = pd.DataFrame({"Analysis": sg["analysis"], "Outcome": sg["outcome"].map(review.outcome_labels),
                       "Test": sg["test"].map(TEST_TEXT), "Subgroups (trials)": sg["subgroups"],
-                      "χ²": sg["q"].round(2), "df": sg["df"], "p": sg["p"],
+                      "Statistic (χ², or F)": sg["q"].round(2), "df": sg["df"], "p": sg["p"],
                       "i2_between": sg["i2_between"] if "i2_between" in sg else np.nan})
     if sg["analysis"].nunique() == 1:  # one analysis: named in the caption, not in every row
         t = t.drop(columns="Analysis")
@@ -651,15 +668,85 @@ def subgroup_differences(sg: pd.DataFrame, review) -> DisplayTable:
                 notes=[CONFOUNDING_CAVEAT])
 
 
+def _months(lo, hi) -> str:
+    from .fmt import fmt_int
+
+    if is_missing(lo):
+        return "not reported"
+    return f"{fmt_int(lo)} months" if lo == hi else f"{fmt_int(lo)} to {fmt_int(hi)} months"
+
+
+def _per_1000(risk) -> str:
+    from .fmt import fmt_int
+
+    return UNDEFINED if is_missing(risk) else fmt_int(round(1000 * float(risk)))
+
+
 def sof_frame(sof: pd.DataFrame) -> pd.DataFrame:
-    """The summary-of-findings table as readers see it and download it (without the key columns)."""
-    return sof.drop(columns=[c for c in ("outcome", "level", "model") if c in sof.columns])
+    """The summary-of-findings table as readers see it and download it (rows of :func:`grade.summary_of_findings`).
+
+    Relative effect: the primary estimate (MH fixed effect); the random-effects model (REML, modified
+    Knapp–Hartung) as its labelled sensitivity analysis in the same row, with a plain sentence where the two
+    disagree and the words that a two-trial interval (t with 1 df) is uninformative.
+    """
+    from .fmt import fmt_rr
+    from .grade import SYMBOLS, comment
+    from .wording import T1_WARNING, disagreement, plural
+
+    rows = []
+    for r in sof.itertuples():
+        pop = r.comparison.split(" vs ")[0] if isinstance(r.comparison, str) else "TAC-based therapy"
+        if r.published_only:
+            rel = f"RR {fmt_rr(r.published_rr, r.published_ci_low, r.published_ci_high)} as published (2016)"
+            single = r.certainty_reason == "counts of one regimen only"
+            rows.append({"Outcome": r.outcome_label, "Population and comparison": r.comparison,
+                         "№ participants (studies)": ("our counts come from one regimen's trials (its row below)"
+                                                     if single else "no trial with counts in our data"),
+                         "Follow-up": _months(r.followup_min, r.followup_max),
+                         "Relative effect (95% CI), MH fixed effect": rel,
+                         "Random effects, sensitivity (95% CI)": UNDEFINED, "Risk with control": UNDEFINED,
+                         "Risk with TAC (95% CI)": UNDEFINED, "Certainty": "not rated",
+                         "Comments": "As published; not yet re-derivable from our data, so not rated.",
+                         "Reasons": ("Not rated: our counts for this pool come from one regimen's trials only; they "
+                                     "are shown, and rated, in that regimen's row. The published estimate is shown as "
+                                     "printed." if single else
+                                     "Not rated: no counts. The trials' adverse-event counts are not in our data (see "
+                                     "the reproduction page); the published estimate is shown as printed.")})
+            continue
+        k, n = int(r.k_reported), int(r.k_trials)
+        studies = plural(k, "RCT") + (f" of {n}" if k < n else "")
+        if is_missing(r.re_rr):
+            re = "– (one trial)" if r.re_k < 2 else UNDEFINED
+        else:
+            re = fmt_rr(r.re_rr, r.re_ci_low, r.re_ci_high) + (f" ({T1_WARNING})" if r.t1_interval else "")
+        level = r.certainty if isinstance(r.certainty, str) and r.certainty else ""
+        notes = [disagreement((r.rr, r.ci_low, r.ci_high), (r.re_rr, r.re_ci_low, r.re_ci_high), bool(r.t1_interval))]
+        if not is_missing(r.split_p):
+            from .fmt import fmt_p
+
+            notes.append(f"Shown by regimen: RevMan's fixed-effect χ² test for subgroup differences p = "
+                         f"{fmt_p(r.split_p)}.")
+        rows.append({
+            "Outcome": r.outcome_label, "Population and comparison": r.comparison,
+            "№ participants (studies)": f"{plural(int(r.participants), 'participant')} ({studies})",
+            "Follow-up": _months(r.followup_min, r.followup_max),
+            "Relative effect (95% CI), MH fixed effect": "RR " + fmt_rr(r.rr, r.ci_low, r.ci_high),
+            "Random effects, sensitivity (95% CI)": re,
+            "Risk with control": f"{_per_1000(r.control_risk)} per 1,000",
+            "Risk with TAC (95% CI)": f"{_per_1000(r.tac_risk)} per 1,000 ({_per_1000(r.tac_risk_low)} to "
+                                      f"{_per_1000(r.tac_risk_high)})",
+            "Certainty": f"{SYMBOLS[level]} {level}" if level else "not rated",
+            "Comments": " ".join(x for x in [comment(level or "not rated", r.ci_low, r.ci_high, r.outcome_label, pop),
+                                             *notes] if x),
+            "Reasons": (r.certainty_reason.rstrip(".") + "." if level else f"Not rated: {r.certainty_reason}.")
+            + ("" if k == n else f" Counts missing for {n - k} of {plural(n, 'trial')}."),
+        })
+    return pd.DataFrame(rows)
 
 
 def summary_of_findings(sof: pd.DataFrame, review) -> DisplayTable:
     """The Cochrane summary-of-findings table (footnotes numbered under it)."""
-    t = sof_frame(sof).rename(columns={"Footnotes": "Reasons"})
-    return show(t, "Tacrolimus regimens compared with control treatment for induction of lupus nephritis",
+    return show(sof_frame(sof), "Tacrolimus regimens compared with control treatment for induction of lupus nephritis",
                 "sof", review=review, footnote_columns=FOOTNOTE_COLUMNS + ("Reasons",))
 
 

@@ -64,14 +64,14 @@ def test_landing_page_shows_the_answer(browser, site_url):
     from livingreview.fmt import fmt_rr
 
     review = lr.load_review()
-    f = facts.facts_landing(review)
+    f = facts.facts_summary(review)
     page, _ = open_page(browser, f"{site_url}/index.html")
     page.wait_for_url("**/book/intro.html")
     page.wait_for_selector(".lr-answer")
     text = page.inner_text("body")
     triple = pools.pool_row(pools.pooled_estimates(review), "efficacy", "total_response", "triple")
     assert fmt_rr(triple["rr"], triple["ci_low"], triple["ci_high"]) in text
-    for phrase in ("TAC + MMF + steroids", "TAC + steroids", "Published 2016", "certainty", "Harms",
+    for phrase in ("TAC + MMF + steroids", "TAC + steroids", "Random effects, sensitivity", "certainty", "Harms",
                    f["last_search_date"], f["what_changed"], "Asian"):
         assert phrase in text, f"{phrase!r} not on the landing page"
     page.screenshot(path=str(ARTIFACTS / "landing.png"), full_page=True)
@@ -115,4 +115,37 @@ def test_phone_width(browser, site_url):
     page.screenshot(path=str(ARTIFACTS / "landing-390.png"), full_page=False)
     assert overflow <= 1, f"page is {overflow}px wider than a 390 px screen"
     assert not errors
+    page.close()
+
+
+def _table_rows(page, selector):
+    return page.eval_on_selector_all(f"{selector} tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))"), \
+        page.eval_on_selector_all(f"{selector} thead th", "hs => hs.map(h => h.innerText.trim())")
+
+
+def test_no_certainty_where_no_counts_or_no_judgement(browser, site_url):
+    """Landing table and summary of findings: a certainty word or glyph only in a row with counts and a judgement
+    for that very row (evidence.csv's certainty); rows without counts read 'not rated'."""
+    import livingreview as lr
+    from livingreview import grade
+
+    review = lr.load_review()
+    sof = grade.summary_of_findings(review)
+    page, _ = open_page(browser, f"{site_url}/notebooks/00-summary-of-findings.html")
+    rows, heads = _table_rows(page, "#lr-table-sof")
+    c, n = heads.index("Certainty"), heads.index("№ participants (studies)")
+    assert len(rows) == len(sof)
+    for cells, r in zip(rows, sof.itertuples()):
+        glyph = any(s in cells[c] for s in grade.SYMBOLS.values())
+        assert glyph == bool(r.certainty), (cells, r.estimate_id)
+        if "no trial with counts" in cells[n]:
+            assert cells[c] == "not rated"
+    page.close()
+    page, _ = open_page(browser, f"{site_url}/book/intro.html")
+    page.wait_for_selector(".lr-answer")
+    rows, heads = _table_rows(page, "#lr-table-headline")
+    c, k = heads.index("Certainty"), heads.index("Trials with counts")
+    for cells in rows:
+        if cells[k].startswith("0 of"):
+            assert cells[c].lower().startswith("not rated"), cells
     page.close()
