@@ -277,7 +277,7 @@ def test_figures_draw_hostile_names_as_typed(hostile_review):
 
 def test_notebooks_paste_data_as_text_not_markdown():
     """A ``{glue:md}`` in a page pastes only values built from escaped parts."""
-    escaped_md = {"strategies_md", "search_due_md", "update_flow_md"}
+    escaped_md = {"strategies_md", "search_due_md", "update_flow_md", "tsa_assumptions_md"}
     used = set()
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")) + sorted((ROOT / "book").glob("*.md")):
         text = path.read_text(encoding="utf-8")

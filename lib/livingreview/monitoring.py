@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import pools, sequential
+from .escape import markdown_text
 from .data import Review
 from .fmt import fmt_ci, fmt_int, fmt_rr
 from .wording import capital
@@ -135,12 +136,11 @@ def facts_sequential(review: Review, results: dict | None = None) -> dict:
     ms = results or monitor_outcomes(review)
     label = {oc: review.label(oc).lower() for oc in OUTCOMES}
     first = next((m for m in ms.values() if m is not None and m.ris > 0), None)
-    assumptions = ("**Assumptions.** The required information size assumes "
-                   + assumptions_sentence(first.inflation if first else 1.0)
-                   + ". The looks are the trials in "
-                     "order of publication (then study id), pooled with the review's Mantel–Haenszel "
-                     "fixed-effect model; Lan–DeMets O'Brien–Fleming-type α-spending; a look that adds at most "
-                     "1% of the size is not tested (as the R package RTSA).")
+    assumptions = "**Assumptions.** " + markdown_text(  # Markdown built from escaped parts (issue 19)
+        "The required information size assumes " + assumptions_sentence(first.inflation if first else 1.0)
+        + ". The looks are the trials in order of publication (then study id), pooled with the review's "
+          "Mantel–Haenszel fixed-effect model; Lan–DeMets O'Brien–Fleming-type α-spending; a look that adds at "
+          "most 1% of the size is not tested (as the R package RTSA).")
     return {
         "tsa_sentence_total_response": tsa_sentence(ms["total_response"], label["total_response"]),
         "tsa_sentence_complete_response": tsa_sentence(ms["complete_response"], label["complete_response"]),
