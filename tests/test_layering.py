@@ -19,12 +19,14 @@ LAYERS = [
     {"data"},
     # 3: which trials enter which pool
     {"pools", "search"},
+    # 3b: the PRISMA flow diagram (read from the search flow)
+    {"prisma"},
     # 4: analyses built on the pools
     {"sensitivity", "reproduction", "grade", "coverage", "literature", "living"},
     # 5: what readers see: tables and figures
     {"tables", "plots"},
     # 6: every value a page glues
-    {"facts"},
+    {"facts", "forest_svg"},
     # 7: files written by the review
     {"results"},
     # 8-9: building the book (execution and staleness; the Sphinx extension)
