@@ -39,7 +39,8 @@ def with_counts(review):
 
 def test_the_overlap_check_can_fail():
     assert forest_svg.overlaps([(0, 0, 10, 10, "a"), (5, 5, 20, 20, "b")]) == [("a", "b")]
-    assert forest_svg.overlaps([(0, 0, 10, 10, "a"), (10, 0, 20, 10, "b")]) == []
+    assert forest_svg.overlaps([(0, 0, 10, 10, "a"), (20, 0, 30, 10, "b")]) == []
+    assert forest_svg.overlaps([(0, 0, 10, 10, "Control"), (11, 0, 20, 10, "Weight")]) != []  # touching
 
 
 @pytest.mark.parametrize("width", [forest_svg.WIDE, forest_svg.NARROW])
@@ -64,7 +65,7 @@ def test_text_is_at_least_12_px(review):
     html = forest_svg.forest_html(pools.forest_data(review, "efficacy", "complete_response"), "CR")
     sizes = {int(s) for s in re.findall(r'font-size="(\d+)"', html)}
     assert sizes and min(sizes) >= 12
-    assert 'width="760"' in html and 'width="340"' in html  # natural size: 1 SVG unit = 1 CSS px
+    assert f'width="{forest_svg.WIDE}"' in html and f'width="{forest_svg.NARROW}"' in html  # natural size: 1 SVG unit = 1 CSS px
 
 
 def test_every_study_row_is_focusable_with_its_provenance(review):

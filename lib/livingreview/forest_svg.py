@@ -4,7 +4,7 @@
 the RevMan 5 layout (method header, subgroups with subtotals, heterogeneity, test for overall
 effect, test for subgroup differences, favours labels, ‡/† marks):
 
-* a wide layout (:data:`WIDE`, 760 px: trial, TAC and control events/total, weight, RR (95% CI), plot)
+* a wide layout (:data:`WIDE`, 700 px: trial, TAC and control events/total, weight, RR (95% CI), plot)
   shown on a desktop, and
 * a narrow layout (:data:`NARROW`, 340 px: trial with its RR (95% CI) beneath, and the plot)
   shown on a phone, where the counts come on tap.
@@ -29,8 +29,9 @@ from .fmt import fmt_p, fmt_rr
 from .reproduction import gaps
 from .sensitivity import subgroup_test
 
-WIDE, NARROW = 760, 340
-FONT, FONT_SMALL, FONT_TITLE = 13, 12, 14
+#: Widths (px) of the two layouts: the book's text column at 1300 px is ~704 px, on a 390 px phone ~358 px.
+WIDE, NARROW = 700, 340
+FONT, FONT_SMALL, FONT_TITLE = 12, 12, 14
 ROW = 21  # px per text line
 #: Estimated advance of one character, in em (Arial/DejaVu average is below this; bold a little wider).
 CHAR_EM, CHAR_EM_BOLD = 0.60, 0.66
@@ -203,8 +204,12 @@ def _svg(fd: dict, title: str, higher_is: str, show_overall: bool, width: int, u
         x_label, plot_x0, plot_x1 = 4, 176, width - 8
         cols = {}
     else:
-        x_label, plot_x0, plot_x1 = 4, 630, width - 8
-        cols = {"tac": 305, "ctl": 405, "w": 460, "rr": 472}
+        cols = {"tac": 256, "ctl": 358, "w": 420, "rr": 430}
+        rr_texts = [fmt_rr(r["s"]["rr"], r["s"]["ci_low"], r["s"]["ci_high"]) for r in rows if r["kind"] == "study"]
+        rr_texts += [fmt_rr(r["p"]["rr"], r["p"]["ci_low"], r["p"]["ci_high"]) for r in rows if r["kind"] == "pool"]
+        rr_w = max([text_width("M-H, Fixed, 95% CI", FONT_SMALL, True)] +
+                   [text_width(t, FONT, True) for t in rr_texts])
+        x_label, plot_x0, plot_x1 = 4, cols["rr"] + rr_w + 12, width - 8
     label_w = (plot_x0 - 10 - x_label) if narrow else cols["tac"] - 64 - x_label
 
     # The axis range covers every CI drawn.
@@ -390,6 +395,10 @@ def _svg(fd: dict, title: str, higher_is: str, show_overall: bool, width: int, u
     return svg, c.boxes
 
 
+def _trials(k) -> str:
+    return f"{int(k)} trial" + ("" if int(k) == 1 else "s")
+
+
 def alt_text(fd: dict, title: str) -> str:
     """What the plot shows, in words: outcome, trials, regimens and the pooled RR (95% CI)."""
     studies, pooled = fd["studies"], fd["pooled"].set_index("subgroup")
@@ -400,10 +409,10 @@ def alt_text(fd: dict, title: str) -> str:
         if g in pooled.index and len(fd["subgroups"]) > 1:
             p = pooled.loc[g]
             parts.append(f"{fd['subgroup_labels'][g]}: pooled RR {fmt_rr(p['rr'], p['ci_low'], p['ci_high'])} "
-                         f"from {int(p['k'])} trials")
+                         f"from {_trials(p['k'])}")
     if "all" in pooled.index:
         p = pooled.loc["all"]
-        parts.append(f"overall pooled RR {fmt_rr(p['rr'], p['ci_low'], p['ci_high'])} from {int(p['k'])} trials "
+        parts.append(f"overall pooled RR {fmt_rr(p['rr'], p['ci_low'], p['ci_high'])} from {_trials(p['k'])} "
                      f"(Mantel–Haenszel fixed effect, rule {fd['method']})")
     return "; ".join(parts) + "."
 
@@ -434,12 +443,13 @@ def boxes(fd: dict, title: str = "", higher_is: str = "better", show_overall: bo
     return _svg(fd, title, higher_is, show_overall, width, "t")[1]
 
 
-def overlaps(bx) -> list[tuple[str, str]]:
-    """Pairs of texts whose boxes intersect."""
+def overlaps(bx, gap: float = 4) -> list[tuple[str, str]]:
+    """Pairs of texts whose boxes intersect or come closer than ``gap`` px side by side (touching texts
+    read as one word: "ControlWeight")."""
     out = []
     for i, a in enumerate(bx):
         for b in bx[i + 1:]:
-            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+            if a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] and b[1] < a[3]:
                 out.append((a[4], b[4]))
     return out
 
@@ -487,6 +497,9 @@ def outcome_or_card(fd: dict, title: str, higher_is: str, review=None, **kw) -> 
     """:func:`forest_html`, or :func:`no_counts_card` when no trial has counts for the outcome."""
     if fd["studies"]["has_counts"].any():
         return forest_html(fd, title, higher_is, **kw)
+    if review is None or review.published is None:
+        raise ValueError(f"{fd['outcome']}: no trial has counts; the card needs the review loaded with "
+                         "'published_estimates'")
     return no_counts_card(fd, title, review.published, gaps(review), dict(review.code_labels("regimen")))
 
 
@@ -524,8 +537,8 @@ def _outcome_svg(rows: list, lo: float, hi: float, width: int, uid: str, method:
     """One row per outcome of a single trial (see :func:`outcome_html`), in one layout."""
     narrow = width < 500
     x_label = 4
-    plot_x0, plot_x1 = (176, width - 8) if narrow else (560, width - 8)
-    x_cnt, x_rr = 330, 342
+    plot_x0, plot_x1 = (176, width - 8) if narrow else (500, width - 8)
+    x_cnt, x_rr = 300, 312
     llo, lhi = math.log(lo), math.log(hi)
 
     def x_of(v):
