@@ -66,13 +66,17 @@
       el.addEventListener("mouseleave", function () { if (document.activeElement !== el) hide(el); });
       el.addEventListener("focus", function () { show(el); });
       el.addEventListener("blur", function () { hide(el); });
-      el.addEventListener("click", function () { if (current === el && !tip.hidden) hide(el); else show(el); });
+      // A tap (or click) shows; a tap elsewhere, Escape or moving focus away hides. (A toggle would close
+      // at once: the tap's own mouseenter and focus have already shown it.)
+      el.addEventListener("click", function (ev) { ev.stopPropagation(); show(el); });
       el.addEventListener("keydown", function (ev) {
         if (ev.key === "Escape") { hide(el); }
         else if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); show(el); }
       });
     });
   }
+
+  document.addEventListener("click", function () { hide(); });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

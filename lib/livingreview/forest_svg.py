@@ -251,6 +251,7 @@ def _svg(fd: dict, title: str, higher_is: str, show_overall: bool, width: int, u
     y += ROW * (2 if narrow else 1) + 10
     c.raw(f'<line x1="0" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#999" stroke-width="1"/>')
     plot_top = y
+    blocked: list[tuple[float, float]] = []  # y ranges the vertical lines skip (notes across the plot)
     marks_used: set[str] = set()
     study_no = 0
     for r in rows:
@@ -265,10 +266,13 @@ def _svg(fd: dict, title: str, higher_is: str, show_overall: bool, width: int, u
             continue
         if kind in ("note", "caveat"):
             avail = (plot_x0 - 12 - x_label) if not narrow else width - 8
+            y_before = y
             for t in _wrap(r["text"], FONT_SMALL, avail, bold=kind == "caveat"):
                 y += ROW
                 c.text(x_label + 8, y, t, size=FONT_SMALL, fill=COLOURS["pool" if kind == "caveat" else "note"],
                        bold=kind == "caveat")
+            if narrow:  # full-width text: the vertical lines stop above it
+                blocked.append((y_before + 5, y + 6))
             continue
         if kind == "study":
             s = r["s"]
@@ -344,12 +348,20 @@ def _svg(fd: dict, title: str, higher_is: str, show_overall: bool, width: int, u
     plot_bottom = y + 8
     # Null line, overall estimate line, axis with ticks and favours labels.
     x1 = x_of(1)
-    c.raw(f'<line x1="{x1:.1f}" x2="{x1:.1f}" y1="{plot_top:.1f}" y2="{plot_bottom:.1f}" stroke="#000" '
-          f'stroke-width="1"/>')
+    spans, top = [], plot_top
+    for a, b in blocked:
+        if a > top:
+            spans.append((top, a))
+        top = max(top, b)
+    if plot_bottom > top:
+        spans.append((top, plot_bottom))
+    for a, b in spans:
+        c.raw(f'<line x1="{x1:.1f}" x2="{x1:.1f}" y1="{a:.1f}" y2="{b:.1f}" stroke="#000" stroke-width="1"/>')
     if show_overall and "all" in pooled.index and pd.notna(pooled.loc["all", "rr"]):
         xo = x_of(pooled.loc["all", "rr"])
-        c.raw(f'<line x1="{xo:.1f}" x2="{xo:.1f}" y1="{plot_top:.1f}" y2="{plot_bottom:.1f}" '
-              f'stroke="{COLOURS["pool"]}" stroke-width="1" stroke-dasharray="2,3"/>')
+        for a, b in spans:
+            c.raw(f'<line x1="{xo:.1f}" x2="{xo:.1f}" y1="{a:.1f}" y2="{b:.1f}" '
+                  f'stroke="{COLOURS["pool"]}" stroke-width="1" stroke-dasharray="2,3"/>')
     c.raw(f'<line x1="{plot_x0:.1f}" x2="{plot_x1:.1f}" y1="{plot_bottom:.1f}" y2="{plot_bottom:.1f}" '
           f'stroke="#000" stroke-width="1"/>')
     y = plot_bottom + ROW
@@ -432,9 +444,9 @@ def forest_html(fd: dict, title: str = "", higher_is: str = "better", show_overa
     wide = wide.replace(f'aria-labelledby="{uid}-w-desc"', f'aria-labelledby="{uid}-desc"')
     narrow = narrow.replace(f'aria-labelledby="{uid}-n-desc"', f'aria-labelledby="{uid}-desc"')
     link = f' The same counts are in <a href="#{_esc(table_id)}">{_esc(table_name)}</a>.' if table_id else ""
-    return (f'<figure class="lr-forest" id="{uid}">'
+    return (f'<div class="lr-forest" id="{uid}">'
             f'<div class="lr-forest-wide">{wide}</div><div class="lr-forest-narrow">{narrow}</div>'
-            f'<figcaption class="lr-figure-desc" id="{uid}-desc">{_esc(alt)}{link}</figcaption></figure>')
+            f'<p class="lr-figure-desc" id="{uid}-desc">{_esc(alt)}{link}</p></div>')
 
 
 def boxes(fd: dict, title: str = "", higher_is: str = "better", show_overall: bool = True,
@@ -680,9 +692,9 @@ def outcome_html(review, pooled: pd.DataFrame, analysis: str, method: str = "MH-
     alt = (f"Risk ratios of {trial}, TAC versus {comparator}, one row per outcome: " +
            "; ".join(f"{r['label']} RR {r['rr_txt']}" for k, r in rows if k == "row") + f" (rule {method}).")
     link = f' The same counts are in <a href="#{_esc(table_id)}">{_esc(table_name)}</a>.' if table_id else ""
-    return (f'<figure class="lr-forest" id="{uid}"><div class="lr-forest-wide">{wide}</div>'
+    return (f'<div class="lr-forest" id="{uid}"><div class="lr-forest-wide">{wide}</div>'
             f'<div class="lr-forest-narrow">{narrow}</div>'
-            f'<figcaption class="lr-figure-desc" id="{uid}-desc">{_esc(alt)}{link}</figcaption></figure>')
+            f'<p class="lr-figure-desc" id="{uid}-desc">{_esc(alt)}{link}</p></div>')
 
 
 def outcome_boxes(review, pooled, analysis: str, method: str = "MH-cc", width: int = WIDE):

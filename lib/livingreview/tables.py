@@ -129,8 +129,8 @@ class DisplayTable:
                f"<style>#{tid}{{border-collapse:collapse;margin:0.5em 0;font-size:0.9em}}"
                f"#{tid} th,#{tid} td{{padding:0.3em 0.7em;border-bottom:1px solid #ddd;vertical-align:top;"
                f"text-align:left}}#{tid} td.lr-num,#{tid} th.lr-num{{text-align:right}}#{tid} td.lr-num{{white-space:nowrap}}"
-               f"#{tid} td.lr-text{{min-width:8em;overflow-wrap:normal;word-break:normal}}"
-               f"#{tid} td.lr-long{{min-width:14em}}"
+               f"#{tid} td.lr-text{{min-width:6em;overflow-wrap:normal;word-break:normal}}"
+               f"#{tid} td.lr-long{{min-width:11em}}"
                f"#{tid} caption{{caption-side:top;text-align:left;font-weight:bold;padding:0.3em 0}}</style>",
                f'<table class="lr-table" id="{tid}">']
         if self.caption:

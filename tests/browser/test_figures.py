@@ -13,7 +13,7 @@ VIEWPORTS = pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1300", "
 #: Pairs of visible SVG text elements whose rendered boxes (getBBox, in the SVG's units) intersect.
 OVERLAPS = """() => {
   const out = [];
-  for (const svg of document.querySelectorAll('figure.lr-forest svg')) {
+  for (const svg of document.querySelectorAll('div.lr-forest svg')) {
     if (svg.getBoundingClientRect().width === 0) continue;  // the layout hidden at this width
     const boxes = Array.from(svg.querySelectorAll('text')).map(t => [t.getBBox(), t.textContent]);
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
@@ -31,7 +31,7 @@ OVERLAPS = """() => {
 #: The smallest rendered font size (CSS px) of the visible forest-plot text.
 MIN_FONT = """() => {
   let m = 1e9;
-  for (const svg of document.querySelectorAll('figure.lr-forest svg')) {
+  for (const svg of document.querySelectorAll('div.lr-forest svg')) {
     const r = svg.getBoundingClientRect();
     if (r.width === 0) continue;
     const scale = r.width / svg.viewBox.baseVal.width;
@@ -45,7 +45,7 @@ MIN_FONT = """() => {
 @VIEWPORTS
 def test_forest_text_does_not_overlap_and_is_readable(browser, site_url, path, viewport):
     page, _ = open_page(browser, f"{site_url}/{path}", viewport=viewport)
-    assert page.locator("figure.lr-forest").count() >= 1
+    assert page.locator("div.lr-forest").count() >= 1
     overlaps = page.evaluate(OVERLAPS)
     size = page.evaluate(MIN_FONT)
     page.close()
@@ -57,7 +57,7 @@ def test_forest_text_does_not_overlap_and_is_readable(browser, site_url, path, v
 def test_no_empty_forest_plot(browser, site_url, path):
     """Every forest plot draws at least one CI; an outcome without counts is a card saying so."""
     page, _ = open_page(browser, f"{site_url}/{path}")
-    empty = page.evaluate("""() => Array.from(document.querySelectorAll('figure.lr-forest .lr-forest-wide svg'))
+    empty = page.evaluate("""() => Array.from(document.querySelectorAll('div.lr-forest .lr-forest-wide svg'))
         .filter(s => s.querySelectorAll('g.lr-study rect:not(.lr-hit)').length === 0).length""")
     cards = page.locator(".lr-no-counts").count()
     texts = page.locator(".lr-no-counts").all_inner_texts()
@@ -71,7 +71,7 @@ def test_no_empty_forest_plot(browser, site_url, path):
 @VIEWPORTS
 def test_provenance_on_focus_hover_and_tap(browser, site_url, viewport):
     page, _ = open_page(browser, f"{site_url}/notebooks/03-efficacy.html", viewport=viewport)
-    row = page.locator("figure.lr-forest g.lr-study:visible").first
+    row = page.locator("div.lr-forest g.lr-study:visible").first
     # keyboard: Tab reaches a study row, its counts and source appear
     row.focus()
     tip = page.locator("#lr-prov-tip")
@@ -82,10 +82,10 @@ def test_provenance_on_focus_hover_and_tap(browser, site_url, viewport):
     page.keyboard.press("Escape")
     assert tip.is_hidden()
     # mouse hover, then tap (click) on another row
-    page.locator("figure.lr-forest g.lr-study:visible").nth(3).hover()
+    page.locator("div.lr-forest g.lr-study:visible").nth(3).hover()
     tip.wait_for(state="visible")
     page.mouse.move(0, 0)
-    page.locator("figure.lr-forest g.lr-study:visible").nth(4).click()
+    page.locator("div.lr-forest g.lr-study:visible").nth(4).click()
     tip.wait_for(state="visible")
     page.screenshot(path=str(ARTIFACTS / f"provenance-{viewport['width']}.png"))
     # the table of counts: every count cell is focusable and shows the same
@@ -100,7 +100,7 @@ def test_provenance_on_focus_hover_and_tap(browser, site_url, viewport):
 def test_alt_text_is_not_a_path(browser, site_url, path):
     page, _ = open_page(browser, f"{site_url}/{path}")
     alts = page.evaluate("() => Array.from(document.querySelectorAll('article img')).map(i => i.alt || '')")
-    names = page.evaluate("""() => Array.from(document.querySelectorAll('figure.lr-forest svg'))
+    names = page.evaluate("""() => Array.from(document.querySelectorAll('div.lr-forest svg'))
         .map(s => { const id = s.getAttribute('aria-labelledby'); const d = id && document.getElementById(id);
                     return d ? d.textContent : ''; })""")
     page.close()
