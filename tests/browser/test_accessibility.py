@@ -62,8 +62,8 @@ def test_no_serious_accessibility_violation(browser, site_url, path, viewport):
 def test_heading_levels_in_order(browser, site_url, path):
     """One H1, and no heading more than one level below the one before it."""
     page, _ = open_page(browser, f"{site_url}/{path}")
-    levels = page.evaluate("""() => Array.from(document.querySelectorAll('article h1, article h2, article h3,
-        article h4, article h5, article h6')).map(h => parseInt(h.tagName[1]))""")
+    levels = page.evaluate("""() => Array.from(document.querySelectorAll(
+        'article h1, article h2, article h3, article h4, article h5, article h6')).map(h => parseInt(h.tagName[1]))""")
     page.close()
     assert levels and levels[0] == 1 and levels.count(1) == 1, f"{path}: {levels}"
     jumps = [(a, b) for a, b in zip(levels, levels[1:]) if b > a + 1]
