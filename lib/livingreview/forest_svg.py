@@ -55,6 +55,7 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 def _wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
     """Greedy word wrap to lines whose estimated width fits ``width``."""
+    text = text.replace(" = ", "\u00a0=\u00a0")  # keep "p = 0.12" on one line
     words, lines, cur = text.split(" "), [], ""
     for w in words:
         cand = f"{cur} {w}".strip()
