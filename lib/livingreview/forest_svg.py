@@ -500,7 +500,7 @@ def no_counts_card(fd: dict, title: str, published: pd.DataFrame, gaps: pd.DataF
     items = "".join(items)
     trials = ", ".join(fd["studies"]["label"].astype(str))
     return (f'<section class="lr-card lr-no-counts" id="{uid}" aria-label="{_esc(title)}: not re-derivable yet">'
-            f'<p class="lr-card-title"><strong>{_esc(title)}</strong> — not re-derivable yet</p>'
+            f'<p class="lr-card-title"><strong>{_esc(title)}</strong> — <span class="lr-nowrap">not re-derivable yet</span></p>'
             f"{est_html}<p>No trial has counts for this outcome in <code>data/outcomes.csv</code> "
             f"({_esc(len(fd['studies']))} trials report it: {_esc(trials)}). These counts would close it:</p>"
             f"<ul>{items}</ul></section>")
