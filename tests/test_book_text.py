@@ -106,7 +106,10 @@ def test_every_saved_figure_links_its_full_size_svg():
     missing = []
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
-            saved = re.search(r'save_figure\([^,]+,\s*"([^"]+)"', cell.source) if cell.cell_type == "code" else None
+            saved = (re.search(r'save_figure\([^,]+,\s*"([^"]+)"', cell.source)
+                     # forest_svg.show(review, fd, "Title", "name", ...) / show_outcomes(review, pooled, "a", "name")
+                     or re.search(r'forest_svg\.show(?:_outcomes)?\([^"]*"[^"]*",\s*"([^"]+)"', cell.source)
+                     ) if cell.cell_type == "code" else None
             if not saved:
                 continue
             caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption", "")

@@ -15,28 +15,30 @@ LAYERS = [
     {"fmt", "mh", "screening_vocab", "safeio", "escape", "outputs"},
     # 1: statistics on top of the engine; words; the data store
     {"randeff", "wording", "transaction", "poolio", "bibliography"},
-    # 2: loading and validating data
+    # 2: loading and validating data; sequential monitoring
     {"data", "sequential"},
-    # 3: which trials enter which pool
+    # 3: which trials enter which pool; the search
     {"pools", "search"},
-    # 4: analyses built on the pools
+    # 4: the PRISMA flow diagram (read from the search flow)
+    {"prisma"},
+    # 5: analyses built on the pools
     {"sensitivity", "reproduction", "coverage", "literature", "living", "robustness", "monitoring"},
-    # 5: the evidence table (every estimate, computed once per data load)
+    # 6: the evidence table (every estimate, computed once per data load)
     {"evidence"},
-    # 6: GRADE summary of findings, read from the evidence table
+    # 7: GRADE summary of findings, read from the evidence table
     {"grade"},
-    # 7: what readers see: tables and figures; writing GRADE judgements
+    # 8: what readers see: tables and figures; writing GRADE judgements
     {"tables", "plots", "sequential_plot", "judgements"},
-    # 8: every value a page glues
-    {"facts"},
-    # 9: files written by the review
+    # 9: every value a page glues; the in-page forest plots
+    {"facts", "forest_svg"},
+    # 10: files written by the review
     {"results"},
-    # 10-11: building the book (execution and staleness; the Sphinx extension)
+    # 11-12: building the book (execution and staleness; the Sphinx extension)
     {"build.notebooks"},
     {"build", "build.sphinxext"},
-    # 12: what a living update still needs (data, screening, extraction, notebooks, judgements)
+    # 13: what a living update still needs (data, screening, extraction, notebooks, judgements)
     {"update_status"},
-    # 13-14: the command line and the package's front door
+    # 14-15: the command line and the package's front door
     {"search_cli", "sequential_cli", "grade_cli"},
     {"cli", "__init__"},
 ]

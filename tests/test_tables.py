@@ -84,7 +84,12 @@ def test_layout_scrolls_in_its_box_with_a_stable_id(review):
     a = tables.style(df, "Layout", "my-key", review=review).to_html()
     b = tables.style(df, "Layout", "my-key", review=review).to_html()
     assert a == b
-    assert a.startswith('<div class="lr-table-wrap" id="lr-table-my-key-wrap" style="overflow-x:auto;max-width:100%;">')
+    assert a.startswith('<div class="lr-table-wrap" id="lr-table-my-key-wrap" ')
+    opening = a[:a.index(">") + 1]
+    # the scroll box is a labelled region reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable)
+    for attr in ('role="region"', 'tabindex="0"', 'aria-label="Layout (scrolls sideways)"',
+                 'style="overflow-x:auto;max-width:100%;"'):
+        assert attr in opening
     assert 'id="lr-table-my-key"' in a and "padding:" in a and "<caption>Layout</caption>" in a
 
 
@@ -176,3 +181,28 @@ def test_printed_vs_computed_is_labelled_with_integer_counts(review):
     assert "4.5" in list(t.frame["Computed"])  # a median keeps its decimal
     assert not any("/" in f and re.search(r"table\d", f) for f in t.footnotes), t.footnotes
     assert any(f.startswith("See Table 2, maintenance, TAC + MMF + steroids (triple):") for f in t.footnotes)
+
+
+def test_a_wide_table_is_marked_for_a_sticky_first_column(review):
+    df = pd.DataFrame({"Trial": ["A"], "Regimen": ["duo"], "Control": ["x"], "Total response": ["1/2 vs 1/3"]})
+    html = tables.style(df, "Wide", "wide", review=review).to_html()
+    assert html.startswith('<div class="lr-table-wrap lr-table-wide"')
+
+
+def test_counts_carry_their_provenance_on_each_cell(review):
+    counts = tables.trial_counts(review, "efficacy")
+    html = tables.show(counts, "Counts per trial (efficacy)", "efficacy-counts", review=review).to_html()
+    rows = review.outcomes
+    n_cells = counts.iloc[:, 3:].notna().to_numpy().sum()
+    assert html.count('class="lr-text lr-prov" tabindex="0"') + html.count('class="lr-num lr-prov" tabindex="0"') \
+        == n_cells
+    # every source sentence reaches the page escaped, as a data attribute
+    src = rows["source"].dropna().iloc[0]
+    assert f'data-source="{html_escape(src)}"' in html
+    assert 'data-provenance="derived from a reported percentage"' in html
+
+
+def html_escape(s):
+    import html
+
+    return html.escape(s, quote=True)

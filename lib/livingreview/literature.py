@@ -7,17 +7,17 @@ the computed marginals with the figures the review printed
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import re
+
 import numpy as np
 import pandas as pd
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 # The bibliography has its own module; these names stay importable from here.
 from .bibliography import REGISTER_STATUS, bib_keys, bibtex  # noqa: F401
 from .pools import EDITION_2016, study_label
 from .data import Review
-from .escape import plain_matplotlib_text
-from .search import DATABASE_LABELS, flow_table
+from .prisma import STAGE_TEXT, prisma_diagram, prisma_html  # noqa: F401  (the flow diagram lives in prisma)
+from .search import flow_table
 
 #: Coded columns of studies.csv whose labels (data/labels.csv) head the review's tables.
 DESIGN, ETHNICITY, REGIMEN, PHASE = "design", "ethnicity", "regimen", "phase"
@@ -26,25 +26,6 @@ CHARACTERISTICS = {"n_patients": "Patients (N)", "mean_age": "Age, years (mean)"
                    "ln_class_i_ii": "LN class I/II (%)", "ln_class_iii_iv": "LN class III/IV ± V (%)",
                    "ln_class_v": "LN class V (%)"}
 
-# Text from data in the flow diagram (database names) is drawn as typed, never as mathtext.
-plain_matplotlib_text()
-
-STAGE_TEXT = {
-    "records_identified": "Records identified from databases",
-    "duplicates_removed": "Duplicate records removed",
-    "records_screened": "Records screened (title and abstract)",
-    "records_excluded": "Records excluded",
-    "reports_assessed": "Reports assessed for eligibility",
-    "reports_excluded": "Reports excluded",
-    "studies_included": "Studies included in the review",
-    "studies_meta_analysis": "Randomised trials in the meta-analysis",
-    "new_studies_included": "New studies included",
-    "new_studies_meta_analysis": "New trials in the meta-analysis",
-    "studies_awaiting_data": "Eligible trials awaiting data",
-    "studies_other_methods": "Of which identified by other methods",
-    "records_awaiting_screening": "Records awaiting screening",
-    "reports_awaiting_assessment": "Reports awaiting assessment",
-}
 
 
 def review_studies(review: Review, edition: int | None = EDITION_2016) -> pd.DataFrame:
@@ -235,81 +216,115 @@ def flow_counts(review: Review) -> pd.DataFrame:
         columns={"round": "Round", "provenance": "Provenance", "source": "Source"})
 
 
-def prisma_diagram(review: Review) -> plt.Figure:
-    """A PRISMA 2020 flow diagram, one column per search round (:func:`livingreview.search.flow_table`).
+def _bib_escape(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("&", "\\&").replace(
+        "%", "\\%").replace("#", "\\#").replace("_", "\\_")
 
-    The 2016 round shows the printed counts of ``search_flow.csv`` ("not reported" where the source
-    gives none); a round with search records shows counts derived from its records and decisions.
+
+def _bib_author(name: str) -> str:
+    """'Surname AB' -> 'Surname, A. B.'; anything else is kept whole as a corporate name."""
+    parts = str(name).rsplit(" ", 1)
+    if len(parts) == 2 and parts[1].isalpha() and parts[1].isupper() and len(parts[1]) <= 3:
+        return f"{_bib_escape(parts[0])}, {' '.join(c + '.' for c in parts[1])}"
+    return "{" + _bib_escape(name) + "}"
+
+
+_CITATION = re.compile(r"^(?P<journal>.+?) (?P<year>\d{4});(?P<volume>\d+)?(?:\((?P<number>[^)]+)\))?(?::(?P<pages>[\w-]+))?$")
+
+REGISTER_STATUS = {"included": "included in the living review",
+                   "awaiting_data": "eligible, awaiting data",
+                   "ineligible": "not eligible"}
+
+
+def _journal_parts(citation) -> dict:
+    """Split 'Journal YYYY;vol(issue):pages' (as stored in ``journal``) into BibTeX fields.
+
+    Returns ``{}`` when the text is missing or not a verified citation ("not verified …").
     """
-    flow = flow_table(review)
-    dbs = {}
-    recs = getattr(review, "search_records", None)
-    if recs is not None and len(recs):
-        dbs = {int(r): ", ".join(sorted(g["database"].unique())) for r, g in recs.groupby("round")}
-    rounds = sorted(flow["round"].unique())
-    width_per = 6.2
-    fig = plt.figure(figsize=(1.0 + width_per * len(rounds), 7.6))
-    ax = fig.add_axes([0, 0, 1, 1])
-    total_w = 1.0 + width_per * len(rounds)
-    ax.set_xlim(0, total_w)
-    ax.set_ylim(0, 7.6)
-    ax.axis("off")
+    if citation is None or pd.isna(citation) or str(citation).startswith("not verified"):
+        return {}
+    m = _CITATION.match(str(citation).strip())
+    if not m:
+        return {"journal": _bib_escape(citation)}
+    out = {"journal": _bib_escape(m["journal"])}
+    if m["volume"]:
+        out["volume"] = m["volume"]
+    if m["number"]:
+        out["number"] = m["number"]
+    if m["pages"]:
+        out["pages"] = m["pages"].replace("-", "--")
+    return out
 
-    def n_text(rnd, stage):
-        hit = flow[(flow["round"] == rnd) & (flow["stage"] == stage)]
-        if hit.empty:
-            return None
-        v = hit["count"].iloc[0]
-        return "n = not reported" if pd.isna(v) else f"n = {int(v)}"
 
-    def box(x, y, w, h, text, fc="#ffffff"):
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.05",
-                                    fc=fc, ec="#1f4e79", lw=1.2))
-        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8.5, wrap=True)
+def _authors(first_author) -> str:
+    """First author plus 'and others'; a corporate or placeholder name stays alone."""
+    a = _bib_author(first_author)
+    return a if a.startswith("{") else a + " and others"
 
-    def arrow(x1, y1, x2, y2):
-        ax.add_patch(FancyArrowPatch((x1, y1), (x2, y2), arrowstyle="-|>", mutation_scale=10, color="#333333", lw=1))
 
-    phases = [("Identification", 6.0, 7.3), ("Screening", 2.9, 5.9), ("Included", 0.3, 2.8)]
-    for name, y0, y1 in phases:
-        ax.add_patch(FancyBboxPatch((0.1, y0), 0.55, y1 - y0, boxstyle="round,pad=0.02", fc="#dbe7f3", ec="none"))
-        ax.text(0.375, (y0 + y1) / 2, name, rotation=90, ha="center", va="center", fontsize=9, weight="bold")
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
 
-    for i, rnd in enumerate(rounds):
-        x0 = 0.9 + i * width_per
-        mw, sw = 2.9, 2.6
-        mx, sx = x0, x0 + mw + 0.4
-        title = f"Review {rnd}" if i == 0 else f"Update {rnd}"
-        ax.text(mx + (mw + 0.4 + sw) / 2, 7.45, title, ha="center", fontsize=10, weight="bold")
-        db = ", ".join(DATABASE_LABELS.get(d, d) for d in dbs[int(rnd)].split(", ")) if int(rnd) in dbs else None
-        db = db or ("PubMed, Embase, Web of Science, Cochrane" if i == 0 else "the same databases")
-        main = [("records_identified", 6.1, f"{STAGE_TEXT['records_identified']}\n({db})"),
-                ("records_screened", 4.85, STAGE_TEXT["records_screened"]),
-                ("reports_assessed", 3.3, STAGE_TEXT["reports_assessed"])]
-        side = {"records_identified": "duplicates_removed", "records_screened": "records_excluded",
-                "reports_assessed": "reports_excluded"}
-        inc_stages = (["studies_included", "studies_meta_analysis"] if i == 0
-                      else ["new_studies_included", "studies_other_methods", "new_studies_meta_analysis",
-                            "studies_awaiting_data"])
-        prev_y = None
-        for stage, y, label in main:
-            t = n_text(rnd, stage) or "n = not reported"
-            box(mx, y, mw, 1.0, f"{label}\n{t}")
-            if prev_y is not None:
-                arrow(mx + mw / 2, prev_y, mx + mw / 2, y + 1.0)
-            s_stage = side[stage]
-            st_ = n_text(rnd, s_stage) or "n = not reported"
-            box(sx, y + 0.15, sw, 0.7, f"{STAGE_TEXT[s_stage]}\n{st_}", fc="#f7f7f7")
-            arrow(mx + mw, y + 0.5, sx, y + 0.5)
-            prev_y = y
-        shown = [(stage, n_text(rnd, stage)) for stage in inc_stages]
-        shown = [(st, t) for st, t in shown if t is not None and not (st == "studies_other_methods" and t == "n = 0")]
-        step = min(1.25, 1.75 / max(len(shown) - 1, 1))
-        h = min(0.85, step - 0.15)
-        y = 2.05
-        for stage, t in shown:
-            box(mx, y, mw, h, f"{STAGE_TEXT[stage]}\n{t}", fc="#eef5e9")
-            arrow(mx + mw / 2, prev_y, mx + mw / 2, y + h)
-            prev_y = y
-            y -= step
-    return fig
+
+def _entry(key: str, author: str, year, title: str, parts: dict, doi: str, notes: list[str]) -> str:
+    fields = {"author": author, "title": "{" + _bib_escape(title) + "}" if title else "{Title not verified}",
+              "year": str(year)}
+    fields.update(parts)
+    if doi:
+        fields["doi"] = doi
+    note = "; ".join(n for n in notes if n)
+    if note:
+        fields["note"] = _bib_escape(note)
+    kind = "article" if "journal" in parts else "misc"
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+    return f"@{kind}{{{key},\n{body}\n}}\n"
+
+
+def bibtex(studies: pd.DataFrame, skip_keys=(), register: pd.DataFrame | None = None, *,
+           labels: dict[str, dict[str, str]] | None = None) -> str:
+    """BibTeX entries for every study in ``studies.csv`` and every trial of ``update_register.csv``.
+
+    Keyed by ``study_id``. Written to ``book/studies.bib`` by ``livingreview bibtex`` (and ``make
+    notebooks``). An entry is ``@article`` when the journal is known (``journal`` of the form
+    ``"Journal YYYY;volume(issue):pages"`` is split into those fields) and ``@misc`` otherwise. The
+    title is the verified one (column ``title``); an entry without a verified title says
+    "Title not verified" rather than inventing one. ``doi`` (rendered as a link by
+    sphinxcontrib-bibtex) and PMID are given where verified. Trials of the update register that
+    are not in ``studies.csv`` (awaiting data, ineligible) get an entry too, with their status in
+    the note, so readers see every trial found since 2016. Keys already in ``book/references.bib``
+    (``skip_keys``) are skipped. ``labels`` (column → code → label, from
+    :meth:`~livingreview.data.Review.code_labels`) describes a study without a verified title
+    ("Uncontrolled cohort of tacrolimus (TAC + steroids (duo)) in lupus nephritis").
+    """
+    out = ["% Generated from data/studies.csv and data/update_register.csv by `livingreview bibtex`:",
+           "% do not edit by hand.", ""]
+    for r in studies.sort_values("study_id").itertuples():
+        if r.study_id in skip_keys:
+            continue
+        title = _text(getattr(r, "title", None))
+        notes = [f"PMID {int(r.pmid)}" if pd.notna(r.pmid) else "",
+                 f"Trial registration {r.trial_registration}" if pd.notna(r.trial_registration) else "",
+                 "" if title or not labels else (f"{labels[DESIGN][r.design].split(' (')[0]} of tacrolimus "
+                                   f"({labels[REGIMEN][r.regimen]}) in lupus nephritis"),
+                 "candidate: identity not certain" if r.confidence == "candidate" else ""]
+        out.append(_entry(r.study_id, _authors(r.first_author), r.year, title,
+                          _journal_parts(r.journal), _text(r.doi), notes))
+    if register is not None:
+        seen = set(studies["study_id"]) | set(skip_keys)
+        for r in register.sort_values("study_id").itertuples():
+            if r.study_id in seen:
+                continue
+            author = _authors(r.first_author)
+            notes = [f"Trial registration {r.registration}" if pd.notna(r.registration) else "",
+                     f"Found in the {r.round} search: {REGISTER_STATUS.get(r.status, r.status)}"]
+            out.append(_entry(r.study_id, author, r.year, _text(r.title), _journal_parts(r.journal),
+                              _text(r.doi), notes))
+    return "\n".join(out)
+
+
+def bib_keys(path) -> set[str]:
+    """Entry keys of a BibTeX file."""
+    import re
+    from pathlib import Path
+
+    return set(re.findall(r"@\w+\{([^,\s]+),", Path(path).read_text(encoding="utf-8")))

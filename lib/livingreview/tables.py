@@ -112,6 +112,9 @@ class DisplayTable:
     footnotes: list[str]
     numeric: list[bool]
     notes: list[str] = field(default_factory=list)
+    #: Per cell (row position, column position): the counts' provenance shown on hover, focus and tap
+    #: (keys ``study``, ``tac``, ``ctl``, ``provenance``, ``source``; see ``book/_static/provenance.js``).
+    cell_info: dict = field(default_factory=dict)
 
     @property
     def element_id(self) -> str:
@@ -120,12 +123,15 @@ class DisplayTable:
     def to_html(self) -> str:
         e = html_text  # every text of the table, data or not, on the one HTML path
         tid = self.element_id
-        out = [f'<div class="lr-table-wrap" id="{tid}-wrap" style="overflow-x:auto;max-width:100%;">',
+        label = self.caption or self.key
+        wide = len(self.frame.columns) > 3
+        out = [f'<div class="lr-table-wrap{" lr-table-wide" if wide else ""}" id="{tid}-wrap" role="region" '
+               f'tabindex="0" aria-label="{e(label)} (scrolls sideways)" style="overflow-x:auto;max-width:100%;">',
                f"<style>#{tid}{{border-collapse:collapse;margin:0.5em 0;font-size:0.9em}}"
                f"#{tid} th,#{tid} td{{padding:0.3em 0.7em;border-bottom:1px solid #ddd;vertical-align:top;"
                f"text-align:left}}#{tid} td.lr-num,#{tid} th.lr-num{{text-align:right}}#{tid} td.lr-num{{white-space:nowrap}}"
-               f"#{tid} td.lr-text{{min-width:8em;overflow-wrap:normal;word-break:normal}}"
-               f"#{tid} td.lr-long{{min-width:14em}}"
+               f"#{tid} td.lr-text{{min-width:6em;overflow-wrap:normal;word-break:normal}}"
+               f"#{tid} td.lr-long{{min-width:11em}}"
                f"#{tid} caption{{caption-side:top;text-align:left;font-weight:bold;padding:0.3em 0}}</style>",
                f'<table class="lr-table" id="{tid}">']
         if self.caption:
@@ -135,12 +141,18 @@ class DisplayTable:
             cls = ' class="lr-num"' if num else ""
             out.append(f'<th scope="col"{cls}>{e(str(col))}</th>')
         out.append("</tr></thead><tbody>")
-        for row in self.frame.itertuples(index=False):
+        for i, row in enumerate(self.frame.itertuples(index=False)):
             out.append("<tr>")
-            for val, num in zip(row, self.numeric):
+            for j, (val, num) in enumerate(zip(row, self.numeric)):
                 cls = "lr-num" if num else ("lr-text lr-long" if isinstance(val, str) and len(val) > LONG_CELL
                                             else "lr-text")
-                out.append(f'<td class="{cls}">{_cell_html(val)}</td>')
+                tag, scope = "td", ""
+                info = self.cell_info.get((i, j))
+                if info:
+                    data = "".join(f' data-{k}="{e(str(v))}"' for k, v in info.items())
+                    out.append(f'<{tag}{scope} class="{cls} lr-prov" tabindex="0"{data}>{_cell_html(val)}</{tag}>')
+                else:
+                    out.append(f'<{tag}{scope} class="{cls}">{_cell_html(val)}</{tag}>')
             out.append("</tr>")
         out.append("</tbody></table>")
         if self.footnotes or self.notes:
@@ -251,6 +263,7 @@ def style(df: pd.DataFrame, caption: str, key: str, *, review=None, labels: Labe
     """
     labels = labels or Labels.from_review(review)
     codes = labels.any_code()
+    cell_info = dict(df.attrs.get("lr_cell_info", {}))
     df = df.reset_index(drop=True)
     headings, columns, numeric = [], {}, []
     footnotes: list[str] = []
@@ -294,7 +307,7 @@ def style(df: pd.DataFrame, caption: str, key: str, *, review=None, labels: Labe
         numeric.append(num)
     frame = pd.DataFrame({i: columns[i] for i in range(len(headings))})
     frame.columns = headings
-    return DisplayTable(frame, caption, key, footnotes, numeric, list(notes))
+    return DisplayTable(frame, caption, key, footnotes, numeric, list(notes), cell_info)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,7 +360,36 @@ def trial_counts(review, analysis: str, edition: int | None = None) -> pd.DataFr
     order = [labels[o] for o in labels.index if labels[o] in wide.columns]
     wide = wide[order].reset_index().rename(columns={"label": "Trial", "regimen": "Regimen", "comparator": "Control"})
     wide.columns.name = None
+    wide.attrs["lr_cell_info"] = _count_provenance(rows, wide, order)
     return wide
+
+
+#: The provenance word of each count, as readers see it on hover (data/outcomes.csv column ``provenance``).
+PROVENANCE_WORDS = {"reported": "reported", "derived_from_percentage": "derived from a reported percentage",
+                    "unverified": "unverified (recalled from the abstract)", "missing": "missing"}
+
+
+def _count_provenance(rows: pd.DataFrame, wide: pd.DataFrame, order: list[str]) -> dict:
+    """{(row, column position): provenance of the cell} for :func:`trial_counts` (shown on hover and focus)."""
+    def count(e, n):
+        return f"{'–' if pd.isna(e) else int(e)}/{'–' if pd.isna(n) else int(n)}"
+
+    pos = {(t, rg, c): i for i, (t, rg, c) in enumerate(zip(wide["Trial"], wide["Regimen"], wide["Control"]))}
+    col = {name: 3 + j for j, name in enumerate(order)}
+    out = {}
+    for _, r in rows.iterrows():
+        i = pos.get((r["label"], r["regimen"], r["comparator"]))
+        j = col.get(r["Outcome"])
+        if i is None or j is None:
+            continue
+        prov = r["provenance"] if isinstance(r["provenance"], str) else "missing"
+        if pd.isna(r["tac_events"]) or pd.isna(r["ctl_events"]):
+            prov = "missing"
+        out[(i, j)] = {"study": r["label"], "outcome": r["Outcome"], "tac": count(r["tac_events"], r["tac_total"]),
+                       "ctl": count(r["ctl_events"], r["ctl_total"]),
+                       "provenance": PROVENANCE_WORDS.get(prov, prov),
+                       "source": r["source"] if isinstance(r["source"], str) else ""}
+    return out
 
 
 def pooled_results(review, pooled: pd.DataFrame, analysis: str, method: str = "MH-cc") -> pd.DataFrame:

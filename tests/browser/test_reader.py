@@ -19,7 +19,8 @@ DESKTOP = {"width": 1300, "height": 900}
 SCREENSHOTS = {"landing": "intro", "summary-of-findings": "summary", "efficacy": "efficacy",
                "reproduction": "reproduction", "included-studies": "included-studies", "beyond-2016": "beyond",
                "discussion": "discussion", "living-update": "living-update", "background": "background",
-               "methods": "methods"}
+               "methods": "methods", "safety": "safety", "maintenance": "maintenance",
+               "search": "search-and-selection"}
 
 
 def machine_names() -> set[str]:

@@ -80,7 +80,8 @@ def test_landing_page_shows_the_answer(browser, site_url):
 
 def test_efficacy_page_has_forest_plots(browser, site_url):
     page, _ = open_page(browser, f"{site_url}/notebooks/03-efficacy.html")
-    widths = page.evaluate("() => Array.from(document.querySelectorAll('figure img')).map(i => i.naturalWidth)")
+    widths = page.evaluate("() => Array.from(document.querySelectorAll('div.lr-forest svg'))"
+                           ".filter(s => s.getBoundingClientRect().width > 0).map(s => s.getBoundingClientRect().width)")
     assert len(widths) >= 3 and min(widths) > 0
     assert page.locator("figcaption").count() >= 3
     page.screenshot(path=str(ARTIFACTS / "efficacy.png"), full_page=True)
