@@ -398,5 +398,5 @@ def test_one_escaping_path_per_target():
         rel = path.relative_to(ROOT)
         assert "html.escape" not in text and not re.search(r"^\s*import html\b", text, re.M), rel
         assert "def _bib_escape" not in text or "bibtex_field" in text, rel
-    for name in ("plots.py", "literature.py"):
+    for name in ("plots.py", "prisma.py"):  # the modules that draw data with matplotlib
         assert "plain_matplotlib_text()" in (package / name).read_text(encoding="utf-8"), name
