@@ -72,18 +72,9 @@ outcomes:
     source: synthetic table 2
 """
 
-#: The unit tests that read the live data/ (run in the clone after the update; they must stay green).
-#: Every other unit test reads the frozen fixture review or a copy of it, so the update cannot change it.
-UNIT = ["tests/test_notebooks_fresh.py",
-        "tests/test_grade.py::test_every_judgement_was_made_for_todays_pool",
-        "tests/test_grade.py::test_every_judged_outcome_has_all_five_domains",
-        "tests/test_coverage.py::test_agrees_with_the_pools",
-        "tests/test_coverage.py::test_the_2016_edition_does_not_move_when_trials_are_added",
-        "tests/test_search.py::test_prisma_counts_add_up_in_every_round_of_the_live_data",
-        "tests/test_search.py::test_live_flow_table_keeps_the_printed_2016_flow",
-        "tests/test_add_trial.py::test_first_update_is_consistent",
-        "tests/test_literature.py::test_studies_bib_is_current",
-        "tests/test_reproduction.py::test_reproduction_ignores_later_editions"]
+#: The whole unit suite runs in the clone after the update, unedited (issue 18: a genuine update leaves it
+#: green); left out are this test and the other test that clones and builds the repository.
+UNIT = ["tests", "--ignore=tests/test_living_update_e2e.py", "--ignore=tests/test_adversarial_site.py"]
 
 
 class Clone:
@@ -188,7 +179,7 @@ def test_a_living_update_ends_green(tmp_path):
     # 6. everything passes and the update is ready to commit
     t = time.monotonic()
     clone.run(BIN / "python", "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *UNIT)
-    clone.phase("unit tests on the live data", t)
+    clone.phase("unit tests (the whole suite, unedited)", t)
     t = time.monotonic()
     clone.make("nbval")
     clone.phase("nbval", t)
