@@ -23,6 +23,17 @@ from livingreview.build import notebooks
 from livingreview.data import DATA_DIR, ROOT, validate
 from tests.conftest import run_cli_inprocess, snapshot_dir, trial_yaml
 
+FIXTURE = ROOT / "tests" / "fixtures" / "review"
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A copy of the frozen fixture review, not of the live data/: the hostile trial must be the latest
+    addition (the what-changed sentence names it) whatever trials a living update adds."""
+    dst = tmp_path / "data"
+    shutil.copytree(FIXTURE, dst)
+    return dst
+
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
 DOI_HOSTILE = "10.1234/x},url={javascript:alert(1)}"
