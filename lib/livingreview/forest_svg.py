@@ -27,7 +27,7 @@ import pandas as pd
 from .escape import html_text
 from .fmt import fmt_p, fmt_rr
 from .reproduction import gaps
-from .sensitivity import subgroup_test
+from .plots import _favours_pair, forest_rows
 
 #: Widths (px) of the two layouts: the book's text column at 1300 px is ~704 px, on a 390 px phone ~358 px.
 WIDE, NARROW = 700, 340
@@ -74,25 +74,6 @@ def _count(e, n) -> str:
     return f"{e_txt}/{n_txt}"
 
 
-def _het_text(row: pd.Series) -> str:
-    if pd.isna(row.get("q")):
-        return "Heterogeneity: not applicable (one trial)"
-    return (f"Heterogeneity: Chi² = {row['q']:.2f}, df = {int(row['q_df'])} (p = {fmt_p(row['q_p'])}); "
-            f"I² = {row['i2']:.0f}%")
-
-
-def _effect_text(row: pd.Series) -> str:
-    z, p = row.get("z"), row.get("p")
-    if pd.isna(z) or pd.isna(p):
-        return "Test for overall effect: not applicable"
-    ptxt = fmt_p(p)
-    return f"Test for overall effect: Z = {abs(z):.2f} (p {'<' if ptxt.startswith('<') else '='} {ptxt.lstrip('<')})"
-
-
-def _favours_pair(higher_is: str) -> tuple[str, str]:
-    return ("Favours control", "Favours TAC") if higher_is == "better" else ("Favours TAC", "Favours control")
-
-
 class _Canvas:
     """SVG elements plus the text boxes placed so far (for the overlap test)."""
 
@@ -121,55 +102,6 @@ class _Canvas:
         self.parts.append(s)
 
 
-def _subgroup_result(pooled: pd.DataFrame, groups) -> pd.Series | None:
-    """The test for subgroup differences (a row of ``sensitivity.subgroup_test``) or None."""
-    sub = pooled[pooled.index.isin([g for g in groups if g])].reset_index()
-    if len(sub) < 2 or "log_rr" not in sub:
-        return None
-    t = subgroup_test(sub.assign(analysis="x", outcome="x", method="m"), method="m")
-    return None if t.empty else t.iloc[0]
-
-
-def _subgroup_text(pooled: pd.DataFrame, groups) -> str:
-    r = _subgroup_result(pooled, groups)
-    if r is None:
-        return ""
-    return (f"Test for subgroup differences: Chi² = {r['q_between']:.2f}, df = {int(r['df'])} "
-            f"(p = {fmt_p(r['p'])}), I² = {r['i2_between']:.0f}%")
-
-
-def _rows(fd: dict, show_overall: bool, caveat_p: float = 0.10) -> list[dict]:
-    """The rows of the plot, top to bottom (the same sequence as :func:`livingreview.plots.forest_plot`)."""
-    studies, pooled = fd["studies"], fd["pooled"].set_index("subgroup")
-    groups = fd["subgroups"] or [None]
-    sg = _subgroup_result(pooled, groups) if show_overall else None
-    caveat = sg is not None and pd.notna(sg["p"]) and sg["p"] < caveat_p
-    rows: list[dict] = []
-    for g in groups:
-        sub = studies if g is None else studies[studies["regimen"] == g]
-        if g is not None:
-            rows.append({"kind": "header", "text": fd["subgroup_labels"][g]})
-        for _, s in sub.iterrows():
-            rows.append({"kind": "study", "s": s})
-        if g is not None and g in pooled.index and len(groups) > 1:
-            rows.append({"kind": "pool", "label": "Subtotal", "p": pooled.loc[g], "sub": sub})
-            rows.append({"kind": "note", "text": _het_text(pooled.loc[g])})
-            rows.append({"kind": "note", "text": _effect_text(pooled.loc[g])})
-        rows.append({"kind": "gap"})
-    if show_overall and "all" in pooled.index:
-        rows.append({"kind": "pool", "label": "Overall", "p": pooled.loc["all"], "sub": studies, "caveat": caveat})
-        rows.append({"kind": "note", "text": _het_text(pooled.loc["all"])})
-        rows.append({"kind": "note", "text": _effect_text(pooled.loc["all"])})
-        text = _subgroup_text(pooled, groups)
-        if text:
-            rows.append({"kind": "note", "text": text})
-        if caveat:
-            rows.append({"kind": "caveat", "text": f"Caution: the regimens differ (test for subgroup differences "
-                                                   f"p = {fmt_p(sg['p'])} < {caveat_p:g}); pooling duo and triple "
-                                                   "therapy in the overall diamond may mislead."})
-    return rows
-
-
 def _provenance(s: pd.Series) -> tuple[str, str, str, str]:
     """(TAC events/total, control events/total, provenance word, source) of a study row."""
     prov = s.get("provenance")
@@ -194,7 +126,7 @@ def _ticks(lo: float, hi: float, x_of, size: float) -> list[float]:
 
 def _svg(fd: dict, title: str, higher_is: str, show_overall: bool, width: int, uid: str) -> tuple[str, list]:
     narrow = width < 500
-    rows = _rows(fd, show_overall)
+    rows = forest_rows(fd, show_overall)
     studies, pooled = fd["studies"], fd["pooled"].set_index("subgroup")
     groups = fd["subgroups"] or [None]
     weights = studies["weight_all"] if show_overall and len(groups) > 1 else studies["weight"]

@@ -102,25 +102,20 @@ def _subgroup_text(pooled: pd.DataFrame, groups) -> str:
             f"(p = {fmt_p(r['p'])}), I² = {r['i2_between']:.0f}%")
 
 
-def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overall: bool = True, *,
-                width: float = FIGURE_WIDTH, caveat_p: float = SUBGROUP_CAVEAT_P) -> plt.Figure:
-    """Draw a forest plot from :func:`livingreview.pools.forest_data`, in the RevMan 5 layout.
+def forest_rows(fd: dict, show_overall: bool = True, caveat_p: float = SUBGROUP_CAVEAT_P) -> list[dict]:
+    """The rows of a RevMan-layout forest plot, top to bottom, for every drawing of it.
 
-    Columns: trial, TAC and control events/total, weight (%), RR with 95% CI as text, and the
-    plot, under a header naming the method ("Risk Ratio, M-H, Fixed, 95% CI"). Squares are sized
-    by weight with CI lines; a diamond per subgroup and for the overall pool, each followed by
-    its heterogeneity line (Chi², df, p, I²) and the test for overall effect (Z, p); then the
-    test for subgroup differences. When that test gives p < ``caveat_p`` (0.10), the overall
-    diamond is drawn open and hatched and a caveat says that pooling the regimens may mislead.
-    Trials without counts appear as rows saying "not available"; counts derived from a
-    percentage carry ‡ and unverified counts †. The axis carries favours labels oriented by
-    whether more events are better. ``width`` (inches) fits the book's text column.
+    ``kind`` is ``header`` (a regimen), ``study`` (``s``: the trial's row of ``fd["studies"]``),
+    ``pool`` (a subtotal or the overall diamond: ``label``, ``p`` the pooled row, ``sub`` its trials,
+    ``caveat`` for the overall one), ``note`` (heterogeneity, overall effect, subgroup test), ``gap``
+    or ``caveat`` (the regimens differ: pooling may mislead). Used by :func:`forest_plot` and by the
+    in-page SVG (:mod:`livingreview.forest_svg`).
     """
     studies, pooled = fd["studies"], fd["pooled"].set_index("subgroup")
     groups = fd["subgroups"] or [None]
     sg = _subgroup_result(pooled, groups) if show_overall else None
     caveat = sg is not None and pd.notna(sg["p"]) and sg["p"] < caveat_p
-    rows: list[dict] = []  # top to bottom
+    rows: list[dict] = []
     for g in groups:
         sub = studies if g is None else studies[studies["regimen"] == g]
         if g is not None:
@@ -141,8 +136,34 @@ def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overa
             rows.append({"kind": "note", "text": text})
         if caveat:
             rows.append({"kind": "caveat", "text": f"Caution: the regimens differ (test for subgroup differences "
-                                                   f"p = {fmt_p(sg['p'])} < {caveat_p:g});"})
-            rows.append({"kind": "caveat", "text": "pooling duo and triple therapy in the overall diamond may mislead."})
+                                                   f"p = {fmt_p(sg['p'])} < {caveat_p:g}); pooling duo and triple "
+                                                   "therapy in the overall diamond may mislead."})
+    return rows
+
+
+def forest_plot(fd: dict, title: str = "", higher_is: str = "better", show_overall: bool = True, *,
+                width: float = FIGURE_WIDTH, caveat_p: float = SUBGROUP_CAVEAT_P) -> plt.Figure:
+    """Draw a forest plot from :func:`livingreview.pools.forest_data`, in the RevMan 5 layout.
+
+    Columns: trial, TAC and control events/total, weight (%), RR with 95% CI as text, and the
+    plot, under a header naming the method ("Risk Ratio, M-H, Fixed, 95% CI"). Squares are sized
+    by weight with CI lines; a diamond per subgroup and for the overall pool, each followed by
+    its heterogeneity line (Chi², df, p, I²) and the test for overall effect (Z, p); then the
+    test for subgroup differences. When that test gives p < ``caveat_p`` (0.10), the overall
+    diamond is drawn open and hatched and a caveat says that pooling the regimens may mislead.
+    Trials without counts appear as rows saying "not available"; counts derived from a
+    percentage carry ‡ and unverified counts †. The axis carries favours labels oriented by
+    whether more events are better. ``width`` (inches) fits the book's text column.
+    """
+    studies, pooled = fd["studies"], fd["pooled"].set_index("subgroup")
+    groups = fd["subgroups"] or [None]
+    rows: list[dict] = []  # top to bottom; the caveat in two lines (the figure's width)
+    for r in forest_rows(fd, show_overall, caveat_p):
+        if r["kind"] == "caveat":
+            first, rest = r["text"].split("; ", 1)
+            rows += [{"kind": "caveat", "text": first + ";"}, {"kind": "caveat", "text": rest}]
+        else:
+            rows.append(r)
 
     n = len(rows)
     line = 0.22  # inches per row
